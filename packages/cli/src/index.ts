@@ -1,0 +1,2 @@
+/** @ddpo/cli: The ddpo command: pretrain, sample, train, compare, export, report. */
+export {};

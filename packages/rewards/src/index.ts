@@ -1,0 +1,2 @@
+/** @ddpo/rewards: Swappable reward functions: JPEG compressibility, aesthetic predictor, remote rewards, reward-model training. */
+export {};

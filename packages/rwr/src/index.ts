@@ -1,0 +1,2 @@
+/** @ddpo/rwr: Reward-weighted regression (RWR) and sparse RWR, the DDPO paper baseline. */
+export {};

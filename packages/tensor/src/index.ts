@@ -1,0 +1,11 @@
+/**
+ * @ddpo/tensor: host tensors, the graph IR and its primitives, reverse-mode autodiff, the
+ * reference interpreter, the TensorAdapter interface and a seeded counter-based RNG.
+ */
+export * from './dtype.js';
+export * from './errors.js';
+export * from './host.js';
+export * from './ir.js';
+export * from './builder.js';
+export type * from './rules.js';
+export * from './adapter.js';

@@ -1,0 +1,113 @@
+// The graph IR: a closed set of primitives with typed parameters, and the graph they form.
+// Everything else (sigmoid, SiLU, softmax, GroupNorm, the Gaussian log-density, ...) is a composite
+// of these, so it needs no VJP, ONNX lowering or reference kernel of its own.
+import type { DType } from './dtype.js';
+import type { HostTensor } from './host.js';
+
+type NoParams = Record<string, never>;
+
+/**
+ * Every primitive and its parameters. Adding a key here makes `tsc` demand a shape rule, a VJP and
+ * a reference kernel (ops/index.ts) and an ONNX lowering (@ddpo/tensor-onnxruntime).
+ */
+export interface PrimitiveParams {
+  /** A named graph input. */
+  input: { name: string };
+  /** A constant host tensor baked into the graph. */
+  constant: { value: HostTensor };
+
+  // Elementwise unary (float).
+  neg: NoParams;
+  exp: NoParams;
+  log: NoParams;
+  sqrt: NoParams;
+  sin: NoParams;
+  cos: NoParams;
+  // Elementwise binary with NumPy/ONNX broadcasting (same dtype on both sides).
+  add: NoParams;
+  sub: NoParams;
+  mul: NoParams;
+  div: NoParams;
+  pow: NoParams;
+  max: NoParams;
+  min: NoParams;
+  // Comparisons: bool output, no gradient.
+  less: NoParams;
+  greater: NoParams;
+  equal: NoParams;
+  /** where(cond: bool, a, b), broadcasting all three. */
+  where: NoParams;
+  /** Converts dtype; gradient flows between float types only. */
+  cast: { to: DType };
+  /** Identity whose gradient is zero. */
+  stopGradient: NoParams;
+
+  // Reductions over `axes` (non-negative, sorted, unique).
+  reduceSum: { axes: number[]; keepDims: boolean };
+  reduceMax: { axes: number[]; keepDims: boolean };
+
+  // Movement.
+  /** Same elements, new shape (fully specified, no -1). */
+  reshape: { shape: number[] };
+  transpose: { perm: number[] };
+  /** Broadcast to `shape` (NumPy rules: leading dims added, size-1 dims stretched). */
+  broadcastTo: { shape: number[] };
+  /** Strided slice along `axes`; starts/ends already clamped to [0, dim] (or [-1, dim-1] for negative steps). */
+  slice: { starts: number[]; ends: number[]; axes: number[]; steps: number[] };
+  concat: { axis: number };
+  /** Constant padding; `pads` in ONNX order [x1_begin, x2_begin, ..., x1_end, x2_end, ...], all >= 0. */
+  pad: { pads: number[]; value: number };
+
+  // Linear algebra.
+  /** Batched matrix product, both operands rank >= 2, batch dims broadcast (ONNX MatMul). */
+  matmul: NoParams;
+  /** conv2d(x [N, C, H, W], w [O, C, kh, kw]) without bias (ONNX Conv, group 1). */
+  conv2d: { strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] };
+  /** gather(table [V, ...rest], indices int [...I]) -> [...I, ...rest] along axis 0 (ONNX Gather). */
+  gather: NoParams;
+}
+
+/** The primitive names. */
+export type Primitive = keyof PrimitiveParams;
+
+/** Every primitive name, in a fixed order (useful to generate tests over all of them). */
+export const PRIMITIVES = [
+  'input', 'constant',
+  'neg', 'exp', 'log', 'sqrt', 'sin', 'cos',
+  'add', 'sub', 'mul', 'div', 'pow', 'max', 'min',
+  'less', 'greater', 'equal', 'where', 'cast', 'stopGradient',
+  'reduceSum', 'reduceMax',
+  'reshape', 'transpose', 'broadcastTo', 'slice', 'concat', 'pad',
+  'matmul', 'conv2d', 'gather',
+] as const satisfies readonly Primitive[];
+
+// A missing or extra name in PRIMITIVES fails here.
+type _Exhaustive = Exclude<Primitive, (typeof PRIMITIVES)[number]> extends never ? true : never;
+export const _primitivesExhaustive: _Exhaustive = true;
+
+/** Shape and dtype of a value. */
+export interface TypeInfo {
+  shape: number[];
+  dtype: DType;
+}
+
+/** One node: applies `op` to earlier nodes' values and yields one value, whose id is the node's id. */
+export interface Node<P extends Primitive = Primitive> extends TypeInfo {
+  id: number;
+  op: P;
+  inputs: number[];
+  params: PrimitiveParams[P];
+}
+
+/** Any node, narrowed by `op` in a switch. */
+export type AnyNode = { [P in Primitive]: Node<P> }[Primitive];
+
+/**
+ * A finished graph: nodes in topological order (a node's inputs have smaller ids), named inputs
+ * and named outputs. Immutable once built.
+ */
+export interface Graph {
+  readonly nodes: readonly AnyNode[];
+  readonly inputs: readonly { name: string; id: number }[];
+  readonly outputs: readonly { name: string; id: number }[];
+}

@@ -1,0 +1,2 @@
+/** @ddpo/trainer: DDPO and RWR training loops, configuration, metrics, checkpoints and resume. */
+export {};

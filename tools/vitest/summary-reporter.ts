@@ -1,0 +1,19 @@
+// Prints one closing line, `vitest: N passed, N failed, N skipped`, which CI logs can be read by.
+import type { Reporter, TestModule } from 'vitest/node';
+
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const mod of testModules) {
+      for (const test of mod.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') passed++;
+        else if (state === 'failed') failed++;
+        else skipped++;
+      }
+    }
+    process.stdout.write(`vitest: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
