@@ -1,0 +1,166 @@
+// Neural-network composites built from primitives only: activations, softmax / log-sum-exp,
+// GroupNorm, nearest upsampling, the Gaussian log-density and the PyTorch-layout linear and conv
+// layers. Being composites, they need no VJP, ONNX lowering or reference kernel of their own.
+import type { Sym } from './builder.js';
+import { add, div, exp, greater, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './ops/elementwise.js';
+import { conv2d, type Conv2dOptions, matmul } from './ops/linalg.js';
+import { broadcastTo, reshape, transpose } from './ops/movement.js';
+import { max, mean, sum } from './ops/reduce.js';
+import { ShapeError } from './errors.js';
+import { normalizeAxes } from './ops/broadcast.js';
+
+/**
+ * Logistic sigmoid 1 / (1 + exp(-x)), evaluated as where(x > 0, 1 / (1 + z), z / (1 + z)) with
+ * z = exp(-|x|) <= 1: the plain form overflows exp(-x) for x < -88 (float32) and its gradient
+ * becomes inf * 0 = NaN there; this one is finite everywhere, value and gradient.
+ *
+ * @example
+ * const y = sigmoid(b.input('x', [4])); // elementwise, in (0, 1)
+ */
+export function sigmoid(x: Sym): Sym {
+  const z = exp(neg(maximum(x, neg(x))));
+  const denom = add(z, 1);
+  return where(greater(x, 0), div(1, denom), div(z, denom));
+}
+
+/**
+ * SiLU (swish): x * sigmoid(x).
+ *
+ * @example
+ * const h = silu(b.input('h', [2, 32, 8, 8]));
+ */
+export function silu(x: Sym): Sym {
+  return mul(x, sigmoid(x));
+}
+
+/**
+ * Softmax along one axis: exp(x - m) / sum(exp(x - m)) with m the (stop-gradient) max, so exp
+ * never overflows; the max cancels analytically, so stopping its gradient changes nothing.
+ *
+ * @example
+ * const p = softmax(b.input('logits', [2, 10]), -1); // rows sum to 1
+ */
+export function softmax(x: Sym, axis: number): Sym {
+  const m = stopGradient(max(x, axis, true));
+  const e = exp(sub(x, m));
+  return div(e, sum(e, axis, true));
+}
+
+/**
+ * log(sum(exp(x), axes)) computed as m + log(sum(exp(x - m))) with m the stop-gradient max.
+ *
+ * @example
+ * const lse = logSumExp(b.input('x', [3, 5]), 1); // [3]
+ */
+export function logSumExp(x: Sym, axes?: number | readonly number[], keepDims = false): Sym {
+  const m = stopGradient(max(x, axes, true));
+  const r = add(log(sum(exp(sub(x, m)), axes, true)), m);
+  if (keepDims) return r;
+  const reduced = normalizeAxes('logSumExp', axes, x.rank, [x.shape]);
+  return reshape(r, x.shape.filter((_, k) => !reduced.includes(k)));
+}
+
+/** Shape [1, C, 1, ...] that broadcasts a per-channel vector over [N, C, ...]. */
+function channelShape(x: Sym): number[] {
+  return x.shape.map((d, k) => (k === 1 ? d : 1));
+}
+
+/**
+ * GroupNorm (Wu & He 2018) with PyTorch semantics: x [N, C, ...] split into `groups` groups of
+ * C / groups channels; each (sample, group) normalised by its mean and biased variance, then
+ * scaled by gamma [C] and shifted by beta [C].
+ *
+ * @example
+ * const y = groupNorm(b.input('h', [2, 32, 8, 8]), b.input('g', [32]), b.input('b', [32]), 8);
+ */
+export function groupNorm(x: Sym, gamma: Sym, beta: Sym, groups: number, eps = 1e-5): Sym {
+  const [N, C] = x.shape;
+  if (x.rank < 2 || !Number.isInteger(groups) || groups < 1 || C % groups !== 0) {
+    throw new ShapeError('groupNorm', [x.shape], `expected x [N, C, ...] with C divisible by groups = ${groups}`);
+  }
+  const xg = reshape(x, [N, groups, -1]);
+  const mu = mean(xg, 2, true);
+  const centered = sub(xg, mu);
+  const variance = mean(mul(centered, centered), 2, true);
+  const normed = reshape(div(centered, sqrt(add(variance, eps))), [...x.shape]);
+  const cs = channelShape(x);
+  return add(mul(normed, reshape(gamma, cs)), reshape(beta, cs));
+}
+
+/**
+ * Nearest-neighbour 2x upsampling of NCHW images (PyTorch `interpolate(scale_factor=2)`):
+ * [N, C, H, W] -> [N, C, H, 1, W, 1] -> broadcast [N, C, H, 2, W, 2] -> [N, C, 2H, 2W].
+ *
+ * @example
+ * const u = upsampleNearest2x(b.input('h', [1, 64, 8, 8])); // [1, 64, 16, 16]
+ */
+export function upsampleNearest2x(x: Sym): Sym {
+  if (x.rank !== 4) throw new ShapeError('upsampleNearest2x', [x.shape], 'expected x [N, C, H, W]');
+  const [N, C, H, W] = x.shape;
+  const spread = broadcastTo(reshape(x, [N, C, H, 1, W, 1]), [N, C, H, 2, W, 2]);
+  return reshape(spread, [N, C, 2 * H, 2 * W]);
+}
+
+/**
+ * Clamps x to [lo, hi] (min(max(x, lo), hi)).
+ *
+ * @example
+ * const y = clip(b.input('x', [4]), -1, 1);
+ */
+export function clip(x: Sym, lo: Sym | number, hi: Sym | number): Sym {
+  return minimum(maximum(x, lo), hi);
+}
+
+/**
+ * x * x.
+ *
+ * @example
+ * const y = square(b.input('x', [4]));
+ */
+export function square(x: Sym): Sym {
+  return mul(x, x);
+}
+
+/** log(sqrt(2 pi)), the Gaussian's normalising constant. */
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * Elementwise log N(x; mean, std^2) = -(x - mean)^2 / (2 std^2) - log(std) - log(sqrt(2 pi)), as in
+ * ddpo-pytorch's `ddim_step_with_logprob` (before its mean over non-batch dims).
+ *
+ * @example
+ * const lp = gaussianLogProb(b.input('x', [2, 3]), b.input('mu', [2, 3]), 0.5);
+ */
+export function gaussianLogProb(x: Sym, mean: Sym | number, std: Sym | number): Sym {
+  const d = sub(x, mean);
+  if (typeof std === 'number') {
+    // Constant std: fold the constants on the host (two graph nodes fewer per call).
+    return sub(mul(mul(d, d), -1 / (2 * std * std)), Math.log(std) + LOG_SQRT_2PI);
+  }
+  const quad = div(mul(d, d), mul(mul(std, std), 2));
+  return sub(sub(neg(quad), log(std)), LOG_SQRT_2PI);
+}
+
+/**
+ * Fully connected layer with PyTorch's layout: x [..., in] @ w^T + b, w [out, in], b [out].
+ *
+ * @example
+ * const y = linear(b.input('x', [4, 64]), b.input('w', [128, 64]), b.input('b', [128])); // [4, 128]
+ */
+export function linear(x: Sym, w: Sym, b?: Sym): Sym {
+  if (w.rank !== 2) throw new ShapeError('linear', [x.shape, w.shape], 'expected w [out, in]');
+  const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]]) : x;
+  let y = matmul(x2, transpose(w, [1, 0]));
+  if (x.rank === 1) y = reshape(y, [w.shape[0]]);
+  return b === undefined ? y : add(y, b);
+}
+
+/**
+ * conv2d followed by a per-output-channel bias b [O] (added as [1, O, 1, 1]), as PyTorch's Conv2d.
+ *
+ * @example
+ * const y = conv2dBias(x, b.input('w', [32, 3, 3, 3]), b.input('bias', [32]), { padding: 1 });
+ */
+export function conv2dBias(x: Sym, w: Sym, b: Sym, opts: Conv2dOptions = {}): Sym {
+  return add(conv2d(x, w, opts), reshape(b, [1, b.size, 1, 1]));
+}

@@ -1,0 +1,360 @@
+// Linear-algebra primitives: matmul (ONNX MatMul, batch dims broadcast), conv2d (ONNX Conv, NCHW,
+// group 1, no bias) and gather (ONNX Gather on axis 0). Each op's shape rule, VJP and reference
+// kernel sit side by side; the VJPs are written with primitives only (conv2d's gradients are
+// themselves conv2d, pads and slices), so every adapter differentiates them for free.
+import { emit, type Sym } from '../builder.js';
+import { isFloat } from '../dtype.js';
+import { DdpoError, DTypeError, ShapeError } from '../errors.js';
+import { type HostTensor, shapeSize, tensor, zeros } from '../host.js';
+import type { PrimitiveParams, TypeInfo } from '../ir.js';
+import type { OpRules } from '../rules.js';
+import { broadcastIndex, broadcastShapes, unbroadcast } from './broadcast.js';
+import { add, cast, equal, less, where } from './elementwise.js';
+import { flip, pad, reshape, slice, transpose } from './movement.js';
+import { sum } from './reduce.js';
+
+/** A gather index outside [-V, V) for a table of V rows. */
+export class GatherIndexError extends DdpoError {
+  constructor(
+    readonly index: number,
+    readonly position: number,
+    readonly rows: number,
+  ) {
+    super(`gather: index ${index} at position ${position} is out of range for a table of ${rows} rows (expected -${rows} <= index < ${rows})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers.
+
+/** For each index of `outShape` (row-major), the element offset into a tensor of `srcShape` broadcast to it. */
+function broadcastOffsets(outShape: readonly number[], srcShape: readonly number[], unit: number): Int32Array {
+  const map = broadcastIndex(srcShape, outShape);
+  const offsets = map ?? Int32Array.from({ length: shapeSize(outShape) }, (_, k) => k);
+  for (let k = 0; k < offsets.length; k++) offsets[k] *= unit;
+  return offsets;
+}
+
+function requireFloat(op: string, inputs: readonly TypeInfo[]): void {
+  const dtypes = inputs.map((i) => i.dtype);
+  if (!isFloat(dtypes[0]) || dtypes.some((d) => d !== dtypes[0])) {
+    throw new DTypeError(op, dtypes, 'expected float32 or float64 operands of one dtype');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// matmul
+
+/** Swaps the last two axes. */
+function mT(x: Sym): Sym {
+  const perm = x.shape.map((_, i) => i);
+  perm[x.rank - 2] = x.rank - 1;
+  perm[x.rank - 1] = x.rank - 2;
+  return transpose(x, perm);
+}
+
+/** out[m, n] += a[m, k] b[k, n] on flat arrays at the given offsets; i-p-j order keeps the inner loop contiguous. */
+function matmulKernel(
+  a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: number,
+  out: Float32Array | Float64Array, oOff: number, m: number, k: number, n: number, acc: Float64Array,
+): void {
+  for (let i = 0; i < m; i++) {
+    acc.fill(0, 0, n);
+    const aRow = aOff + i * k;
+    for (let p = 0; p < k; p++) {
+      const av = a[aRow + p];
+      if (av === 0) continue;
+      const bRow = bOff + p * n;
+      for (let j = 0; j < n; j++) acc[j] += av * b[bRow + j];
+    }
+    const oRow = oOff + i * n;
+    for (let j = 0; j < n; j++) out[oRow + j] = acc[j];
+  }
+}
+
+const matmulRules: OpRules<'matmul'> = {
+  infer([a, b]) {
+    requireFloat('matmul', [a, b]);
+    if (a.shape.length < 2 || b.shape.length < 2) {
+      throw new ShapeError('matmul', [a.shape, b.shape], 'expected both operands of rank >= 2');
+    }
+    const [m, k] = a.shape.slice(-2);
+    const [k2, n] = b.shape.slice(-2);
+    if (k !== k2) throw new ShapeError('matmul', [a.shape, b.shape], `inner dimensions ${k} and ${k2} differ`);
+    const batch = broadcastShapes('matmul', [a.shape.slice(0, -2), b.shape.slice(0, -2)]);
+    return { shape: [...batch, m, n], dtype: a.dtype };
+  },
+  // d(a b) = da b + a db: ga = g b^T, gb = a^T g, each summed over the batch dims it was broadcast on.
+  vjp(g, [a, b]) {
+    return [unbroadcast(matmul(g, mT(b)), a.shape), unbroadcast(matmul(mT(a), g), b.shape)];
+  },
+  ref([a, b], _params, out) {
+    const [m, k] = a.shape.slice(-2);
+    const n = b.shape[b.shape.length - 1];
+    const batch = out.shape.slice(0, -2);
+    const aOffs = broadcastOffsets(batch, a.shape.slice(0, -2), m * k);
+    const bOffs = broadcastOffsets(batch, b.shape.slice(0, -2), k * n);
+    const res = zeros(out.shape, out.dtype as 'float32' | 'float64');
+    const acc = new Float64Array(n);
+    for (let t = 0; t < aOffs.length; t++) {
+      matmulKernel(a.data as Float64Array, aOffs[t], b.data as Float64Array, bOffs[t], res.data, t * m * n, m, k, n, acc);
+    }
+    return res;
+  },
+};
+
+/**
+ * Batched matrix product with ONNX MatMul semantics: a [..., m, k] @ b [..., k, n] -> [..., m, n],
+ * batch dims broadcast (NumPy rules). Both operands need rank >= 2.
+ *
+ * @example
+ * const b = new GraphBuilder();
+ * const y = matmul(b.input('a', [4, 2, 3]), b.input('w', [3, 5])); // [4, 2, 5]
+ */
+export function matmul(a: Sym, b: Sym): Sym {
+  return emit('matmul', linalgRules.matmul, [a, b], {});
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv2d
+
+type ConvParams = PrimitiveParams['conv2d'];
+
+/** Output length of a convolution along one axis (ONNX Conv). */
+function convOutLength(size: number, padBegin: number, padEnd: number, k: number, stride: number, dil: number): number {
+  return Math.floor((size + padBegin + padEnd - dil * (k - 1) - 1) / stride) + 1;
+}
+
+function checkConvParams({ strides, pads, dilations }: ConvParams, shapes: readonly (readonly number[])[]): void {
+  const ok = (v: number, min: number) => Number.isInteger(v) && v >= min;
+  if (strides.length !== 2 || !strides.every((s) => ok(s, 1))) throw new ShapeError('conv2d', shapes, `strides [${strides}] must be two integers >= 1`);
+  if (dilations.length !== 2 || !dilations.every((s) => ok(s, 1))) throw new ShapeError('conv2d', shapes, `dilations [${dilations}] must be two integers >= 1`);
+  if (pads.length !== 4 || !pads.every((s) => ok(s, 0))) throw new ShapeError('conv2d', shapes, `pads [${pads}] must be four integers >= 0 (top, left, bottom, right)`);
+}
+
+/**
+ * Unrolls image `n` of x into cols [C*kh*kw, Ho*Wo] (im2col), zeros where the window falls in the
+ * padding, so the convolution becomes one matrix product w [O, C*kh*kw] @ cols.
+ */
+function im2col(x: HostTensor, n: number, wShape: readonly number[], outHW: readonly number[], p: ConvParams, cols: Float64Array): void {
+  const [, C, H, W] = x.shape;
+  const [, , kh, kw] = wShape;
+  const [Ho, Wo] = outHW;
+  const [sh, sw] = p.strides;
+  const [dh, dw] = p.dilations;
+  const [pt, pl] = p.pads;
+  const xd = x.data as Float64Array;
+  const P = Ho * Wo;
+  for (let c = 0; c < C; c++) {
+    const xBase = (n * C + c) * H * W;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const row = ((c * kh + i) * kw + j) * P;
+        for (let ho = 0; ho < Ho; ho++) {
+          const h = ho * sh - pt + i * dh;
+          const o = row + ho * Wo;
+          if (h < 0 || h >= H) {
+            cols.fill(0, o, o + Wo);
+            continue;
+          }
+          const xRow = xBase + h * W;
+          for (let wo = 0; wo < Wo; wo++) {
+            const wi = wo * sw - pl + j * dw;
+            cols[o + wo] = wi >= 0 && wi < W ? xd[xRow + wi] : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** conv2d with the primitive's own parameters (pads already in ONNX order). */
+function conv2dRaw(x: Sym, w: Sym, params: ConvParams): Sym {
+  return emit('conv2d', linalgRules.conv2d, [x, w], params);
+}
+
+/**
+ * Inserts (s - 1) zeros after each element along H and W (the reshape/pad/reshape trick), so a
+ * strided convolution's transpose becomes a stride-1 one. The trailing zeros are kept: they are
+ * absorbed into the padding computed by the caller.
+ */
+function dilateZeros(g: Sym, sh: number, sw: number): Sym {
+  if (sh === 1 && sw === 1) return g;
+  const [N, O, Ho, Wo] = g.shape;
+  const g6 = reshape(g, [N, O, Ho, 1, Wo, 1]);
+  const padded = pad(g6, [0, 0, 0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1]);
+  return reshape(padded, [N, O, Ho * sh, Wo * sw]);
+}
+
+/**
+ * Input gradient: gx[h] = sum_i g_d[h + pt - dil*i] w[i] (g_d = g zero-dilated by the stride) is
+ * a stride-1 correlation of g_d with the flipped, in/out-transposed weight, padded by
+ * dil*(k-1) - pad before and whatever makes the output exactly the input size after; negative
+ * paddings become crops of g_d.
+ */
+function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams): Sym {
+  const [, , H, W] = xShape;
+  const [, , kh, kw] = w.shape;
+  const [dh, dw] = p.dilations;
+  let gd = dilateZeros(g, p.strides[0], p.strides[1]);
+  const [, , Hd, Wd] = gd.shape;
+  const lo = [dh * (kh - 1) - p.pads[0], dw * (kw - 1) - p.pads[1]];
+  const hi = [H + p.pads[0] - Hd, W + p.pads[1] - Wd];
+  const starts = [Math.max(0, -lo[0]), Math.max(0, -lo[1])];
+  const ends = [Hd - Math.max(0, -hi[0]), Wd - Math.max(0, -hi[1])];
+  if (ends[0] <= starts[0] || ends[1] <= starts[1]) {
+    // Every output position reads only padding: the input gets no gradient.
+    return g.builder.constant(zeros(xShape, g.dtype));
+  }
+  if (starts[0] > 0 || starts[1] > 0 || ends[0] < Hd || ends[1] < Wd) gd = slice(gd, starts, ends, [2, 3]);
+  const wt = transpose(flip(w, [2, 3]), [1, 0, 2, 3]);
+  const pads: ConvParams['pads'] = [Math.max(0, lo[0]), Math.max(0, lo[1]), Math.max(0, hi[0]), Math.max(0, hi[1])];
+  return conv2dRaw(gd, wt, { strides: [1, 1], pads, dilations: p.dilations });
+}
+
+/**
+ * Weight gradient: gw[o, c, i, j] = sum_{n, ho, wo} g[n, o, ho, wo] xpad[n, c, dil*i + s*ho, ...],
+ * a convolution of x^T [C, N, H, W] with g^T [O, N, Ho, Wo] as the kernel, stride and dilation
+ * swapped; the result [C, O, kh', kw'] is cropped to [kh, kw] and transposed to [O, C, kh, kw].
+ */
+function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym {
+  const [, , H, W] = x.shape;
+  const [, , kh, kw] = wShape;
+  const [, , Ho, Wo] = g.shape;
+  const [sh, sw] = p.strides;
+  const [dh, dw] = p.dilations;
+  const [pt, pl, pb, pr] = p.pads;
+  // Trailing padding the last kernel tap can reach; more would only compute rows we crop away.
+  const needB = Math.max(0, dh * (kh - 1) + sh * (Ho - 1) + 1 - H - pt);
+  const needR = Math.max(0, dw * (kw - 1) + sw * (Wo - 1) + 1 - W - pl);
+  const r = conv2dRaw(transpose(x, [1, 0, 2, 3]), transpose(g, [1, 0, 2, 3]), {
+    strides: [dh, dw],
+    pads: [pt, pl, Math.min(pb, needB), Math.min(pr, needR)],
+    dilations: [sh, sw],
+  });
+  const cropped = r.shape[2] !== kh || r.shape[3] !== kw ? slice(r, [0, 0], [kh, kw], [2, 3]) : r;
+  return transpose(cropped, [1, 0, 2, 3]);
+}
+
+const conv2dRules: OpRules<'conv2d'> = {
+  infer([x, w], params) {
+    requireFloat('conv2d', [x, w]);
+    const shapes = [x.shape, w.shape];
+    if (x.shape.length !== 4 || w.shape.length !== 4) throw new ShapeError('conv2d', shapes, 'expected x [N, C, H, W] and w [O, C, kh, kw]');
+    if (x.shape[1] !== w.shape[1]) throw new ShapeError('conv2d', shapes, `x has ${x.shape[1]} channels but w expects ${w.shape[1]}`);
+    checkConvParams(params, shapes);
+    const { strides: s, pads: p, dilations: d } = params;
+    const Ho = convOutLength(x.shape[2], p[0], p[2], w.shape[2], s[0], d[0]);
+    const Wo = convOutLength(x.shape[3], p[1], p[3], w.shape[3], s[1], d[1]);
+    if (Ho < 1 || Wo < 1) throw new ShapeError('conv2d', shapes, `output would be ${Ho}x${Wo}: the dilated kernel is larger than the padded input`);
+    return { shape: [x.shape[0], w.shape[0], Ho, Wo], dtype: x.dtype };
+  },
+  vjp(g, [x, w], _out, params) {
+    return [convInputGrad(g, w, x.shape, params), convWeightGrad(g, x, w.shape, params)];
+  },
+  ref([x, w], params, out) {
+    const [N, O, Ho, Wo] = out.shape;
+    const K = w.shape[1] * w.shape[2] * w.shape[3];
+    const P = Ho * Wo;
+    const cols = new Float64Array(K * P);
+    const acc = new Float64Array(P);
+    const res = zeros(out.shape, out.dtype as 'float32' | 'float64');
+    for (let n = 0; n < N; n++) {
+      im2col(x, n, w.shape, [Ho, Wo], params, cols);
+      matmulKernel(w.data as Float64Array, 0, cols, 0, res.data, n * O * P, O, K, P, acc);
+    }
+    return res;
+  },
+};
+
+/** A size given once for both spatial axes or as [h, w]. */
+export type Conv2dPair = number | readonly [number, number];
+
+/** conv2d options; `padding` may also be [top, left, bottom, right] (ONNX order). */
+export interface Conv2dOptions {
+  stride?: Conv2dPair;
+  padding?: Conv2dPair | readonly [number, number, number, number];
+  dilation?: Conv2dPair;
+}
+
+function pair(v: Conv2dPair): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch and ONNX Conv): x [N, C, H, W], w [O, C, kh, kw]
+ * -> [N, O, Ho, Wo] with Ho = floor((H + pt + pb - dil*(kh-1) - 1) / stride) + 1. No bias, group 1.
+ *
+ * @example
+ * const b = new GraphBuilder();
+ * const y = conv2d(b.input('x', [1, 3, 32, 32]), b.input('w', [8, 3, 3, 3]), { stride: 2, padding: 1 }); // [1, 8, 16, 16]
+ */
+export function conv2d(x: Sym, w: Sym, { stride = 1, padding = 0, dilation = 1 }: Conv2dOptions = {}): Sym {
+  const pads: ConvParams['pads'] =
+    typeof padding !== 'number' && padding.length === 4
+      ? [padding[0], padding[1], padding[2], padding[3]]
+      : [...pair(padding as Conv2dPair), ...pair(padding as Conv2dPair)];
+  return conv2dRaw(x, w, { strides: pair(stride), pads, dilations: pair(dilation) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// gather
+
+const gatherRules: OpRules<'gather'> = {
+  infer([table, indices]) {
+    if (table.shape.length < 1) throw new ShapeError('gather', [table.shape, indices.shape], 'expected a table of rank >= 1');
+    if (indices.dtype !== 'int32' && indices.dtype !== 'int64') {
+      throw new DTypeError('gather', [table.dtype, indices.dtype], 'expected int32 or int64 indices');
+    }
+    return { shape: [...indices.shape, ...table.shape.slice(1)], dtype: table.dtype };
+  },
+  // g_table = onehot(indices)^T @ g: rows hit several times accumulate, rows never hit get zero.
+  vjp(g, [table, indices]) {
+    if (!isFloat(table.dtype)) return [null, null];
+    const V = table.shape[0];
+    const M = shapeSize(indices.shape);
+    const R = shapeSize(table.shape.slice(1));
+    const col = reshape(indices, [M, 1]);
+    const idx = where(less(col, 0), add(col, V), col); // ONNX Gather allows -V <= index < 0
+    const range = Array.from({ length: V }, (_, k) => k);
+    const arange = g.builder.constant(
+      indices.dtype === 'int64' ? tensor(range.map(BigInt), [1, V], 'int64') : tensor(range, [1, V], 'int32'),
+    );
+    const onehot = cast(equal(idx, arange), table.dtype);
+    const gt = matmul(transpose(onehot, [1, 0]), reshape(g, [M, R]));
+    return [reshape(gt, [...table.shape]), null];
+  },
+  ref([table, indices], _params, out) {
+    const V = table.shape[0];
+    const R = shapeSize(table.shape.slice(1));
+    const res = zeros(out.shape, out.dtype);
+    const src = table.data as Float64Array;
+    const dst = res.data as Float64Array;
+    for (let p = 0; p < indices.size; p++) {
+      let idx = Number(indices.data[p]);
+      if (idx < -V || idx >= V) throw new GatherIndexError(idx, p, V);
+      if (idx < 0) idx += V;
+      dst.set(src.subarray(idx * R, idx * R + R), p * R);
+    }
+    return res;
+  },
+};
+
+/**
+ * Row lookup (ONNX Gather, axis 0): table [V, ...rest], int32/int64 indices [...I] -> [...I, ...rest].
+ * Differentiable in `table` (an embedding), not in `indices`. Indices in [-V, V), negatives from the end.
+ *
+ * @example
+ * const b = new GraphBuilder();
+ * const e = gather(b.input('emb', [17, 128]), b.input('prompt', [4], 'int64')); // [4, 128]
+ */
+export function gather(table: Sym, indices: Sym): Sym {
+  return emit('gather', linalgRules.gather, [table, indices], {});
+}
+
+/** Shape rule, VJP and reference kernel of matmul, conv2d and gather (spread into ops/index.ts). */
+export const linalgRules: { matmul: OpRules<'matmul'>; conv2d: OpRules<'conv2d'>; gather: OpRules<'gather'> } = {
+  matmul: matmulRules,
+  conv2d: conv2dRules,
+  gather: gatherRules,
+};

@@ -1,0 +1,183 @@
+// matmul, conv2d and gather: forward values (hand-worked and against an independent direct loop
+// written here), shape and dtype errors, and gradients checked by finite differences in float64.
+import { describe, expect, it } from 'vitest';
+import {
+  DTypeError,
+  GatherIndexError,
+  GraphBuilder,
+  ShapeError,
+  conv2d,
+  evaluate,
+  gather,
+  matmul,
+  sum,
+  tensor,
+  valueAndGrad,
+  type Conv2dOptions,
+  type HostTensor,
+  type Sym,
+} from '@ddpo/tensor';
+import { expectAllClose, gradCheck, randomTensor } from './helpers.js';
+
+/** Builds a graph from named inputs, runs it on the reference interpreter, returns output `y`. */
+function run(feeds: Record<string, HostTensor>, f: (s: Record<string, Sym>) => Sym): HostTensor {
+  const b = new GraphBuilder();
+  const syms: Record<string, Sym> = {};
+  for (const [name, t] of Object.entries(feeds)) syms[name] = b.input(name, t.shape, t.dtype);
+  b.output('y', f(syms));
+  return evaluate(b.build(), feeds).y;
+}
+
+/** Direct 7-loop convolution (the definition, ONNX Conv), independent of the im2col kernel. */
+function directConv(x: HostTensor, w: HostTensor, s: number[], p: number[], d: number[]): number[] {
+  const [N, C, H, W] = x.shape;
+  const [O, , kh, kw] = w.shape;
+  const Ho = Math.floor((H + p[0] + p[2] - d[0] * (kh - 1) - 1) / s[0]) + 1;
+  const Wo = Math.floor((W + p[1] + p[3] - d[1] * (kw - 1) - 1) / s[1]) + 1;
+  const xd = x.toArray();
+  const wd = w.toArray();
+  const out: number[] = [];
+  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) for (let a = 0; a < Ho; a++) for (let c2 = 0; c2 < Wo; c2++) {
+    let acc = 0;
+    for (let c = 0; c < C; c++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      const h = a * s[0] - p[0] + i * d[0];
+      const ww = c2 * s[1] - p[1] + j * d[1];
+      if (h >= 0 && h < H && ww >= 0 && ww < W) acc += xd[((n * C + c) * H + h) * W + ww] * wd[((o * C + c) * kh + i) * kw + j];
+    }
+    out.push(acc);
+  }
+  return out;
+}
+
+describe('matmul', () => {
+  it('multiplies a hand-worked 2x2 case', () => {
+    const y = run({ a: tensor([1, 2, 3, 4], [2, 2]), b: tensor([5, 6, 7, 8], [2, 2]) }, ({ a, b }) => matmul(a, b));
+    expectAllClose(y, [19, 22, 43, 50], { shape: [2, 2] });
+  });
+
+  it('broadcasts batch dimensions (ONNX MatMul)', () => {
+    const a = randomTensor([2, 1, 3, 4], 1);
+    const b = randomTensor([3, 4, 5], 2);
+    const y = run({ a, b }, (s) => matmul(s.a, s.b));
+    expect([...y.shape]).toEqual([2, 3, 3, 5]);
+    // Element [1, 2, 0, 4] = sum_k a[1, 0, 0, k] * b[2, k, 4].
+    let want = 0;
+    for (let k = 0; k < 4; k++) want += (a.get(1, 0, 0, k) as number) * (b.get(2, k, 4) as number);
+    expectAllClose([y.get(1, 2, 0, 4) as number], [want]);
+  });
+
+  it('rounds float32 outputs of a float64 accumulation', () => {
+    const y = run({ a: tensor([0.1, 0.2, 0.3], [1, 3]), b: tensor([0.4, 0.5, 0.6], [3, 1]) }, (s) => matmul(s.a, s.b));
+    const f = Math.fround;
+    expect(y.dtype).toBe('float32');
+    expect(y.data[0]).toBe(f(f(0.1) * f(0.4) + f(0.2) * f(0.5) + f(0.3) * f(0.6)));
+  });
+
+  it('rejects mismatched inner dims, rank-1 operands, unbroadcastable batches and mixed dtypes', () => {
+    const b = new GraphBuilder();
+    expect(() => matmul(b.input('a', [2, 3]), b.input('b', [4, 2]))).toThrow(ShapeError);
+    expect(() => matmul(b.input('c', [3]), b.input('d', [3, 2]))).toThrow(/rank >= 2/);
+    expect(() => matmul(b.input('e', [2, 2, 3]), b.input('f', [3, 3, 2]))).toThrow(ShapeError);
+    expect(() => matmul(b.input('g', [2, 3]), b.input('h', [3, 2], 'float64'))).toThrow(DTypeError);
+  });
+
+  it.each([
+    [[3, 4], [4, 2]],
+    [[2, 1, 3, 4], [3, 4, 5]],
+    [[3, 4], [2, 4, 5]],
+    [[2, 3, 1, 2], [1, 2, 3]],
+  ])('gradient, a %j @ b %j', (sa, sb) => {
+    gradCheck(({ a, b }) => matmul(a, b), { a: randomTensor(sa, 3), b: randomTensor(sb, 4) });
+  });
+});
+
+describe('conv2d', () => {
+  const x33 = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+  const w22 = tensor([1, 2, 3, 4], [1, 1, 2, 2]);
+
+  it.each([
+    // Worked by hand on x = 1..9 (3x3), w = [[1, 2], [3, 4]].
+    [{}, [1, 1, 2, 2], [37, 47, 67, 77]],
+    [{ stride: 2, padding: 1 }, [1, 1, 2, 2], [4, 18, 36, 77]],
+    [{ dilation: 2 }, [1, 1, 1, 1], [64]],
+  ] as [Conv2dOptions, number[], number[]][])('hand-worked case %j', (opts, shape, want) => {
+    expectAllClose(run({ x: x33, w: w22 }, (s) => conv2d(s.x, s.w, opts)), want, { shape });
+  });
+
+  it.each([
+    [[2, 3, 7, 6], [4, 3, 3, 2], { stride: [2, 1], padding: [1, 0, 2, 1], dilation: [1, 2] }],
+    [[1, 2, 5, 5], [3, 2, 1, 1], {}],
+    [[2, 2, 9, 8], [2, 2, 3, 3], { stride: [3, 2], padding: 2, dilation: [2, 1] }],
+  ] as [number[], number[], Conv2dOptions][])('matches a direct loop: x %j w %j %j', (xs, ws, opts) => {
+    const x = randomTensor(xs, 5);
+    const w = randomTensor(ws, 6);
+    const p = opts.padding === undefined ? [0, 0, 0, 0] : typeof opts.padding === 'number' ? Array(4).fill(opts.padding) : [...opts.padding];
+    const pair = (v: Conv2dOptions['stride']) => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [...v]);
+    expectAllClose(run({ x, w }, (s) => conv2d(s.x, s.w, opts)), directConv(x, w, pair(opts.stride), p, pair(opts.dilation)));
+  });
+
+  it('rejects channel mismatch, kernels larger than the input and bad parameters', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 4, 4]);
+    expect(() => conv2d(x, b.input('w', [2, 4, 3, 3]))).toThrow(/channels/);
+    expect(() => conv2d(x, b.input('w2', [2, 3, 5, 5]))).toThrow(ShapeError);
+    expect(() => conv2d(x, b.input('w3', [2, 3, 3, 3]), { stride: 0 })).toThrow(/strides/);
+  });
+
+  // (x shape, w shape, options): stride 1 and 2, padding 0/1, dilation, 1x1 and 3x3, odd sizes,
+  // (H + 2p - dil*(k-1) - 1) % stride != 0, padding wider than the kernel reach, asymmetric pads.
+  it.each([
+    [[2, 3, 5, 5], [4, 3, 3, 3], { padding: 1 }],
+    [[2, 3, 5, 5], [4, 3, 3, 3], {}],
+    [[1, 2, 7, 7], [3, 2, 3, 3], { stride: 2, padding: 1 }],
+    [[1, 2, 6, 7], [3, 2, 3, 3], { stride: 2, padding: 1 }],
+    [[1, 2, 7, 6], [2, 2, 3, 3], { stride: 2 }],
+    [[2, 3, 5, 4], [2, 3, 1, 1], {}],
+    [[1, 3, 5, 6], [2, 3, 1, 1], { padding: 1 }],
+    [[1, 2, 5, 5], [2, 2, 1, 1], { stride: 2, padding: 2 }],
+    [[1, 2, 9, 8], [2, 2, 3, 3], { padding: 2, dilation: 2 }],
+    [[1, 2, 9, 9], [2, 2, 3, 3], { stride: 2, padding: 1, dilation: 2 }],
+    [[1, 2, 8, 7], [3, 2, 2, 2], { stride: 3, padding: 1 }],
+    [[1, 2, 6, 5], [3, 2, 3, 2], { stride: [2, 1], padding: [0, 1, 2, 3], dilation: [1, 2] }],
+  ] as [number[], number[], Conv2dOptions][])('gradient, x %j w %j %j', (xs, ws, opts) => {
+    gradCheck(({ x, w }) => conv2d(x, w, opts), { x: randomTensor(xs, 7), w: randomTensor(ws, 8) });
+  });
+});
+
+describe('gather', () => {
+  const table = tensor([0, 1, 10, 11, 20, 21, 30, 31], [4, 2]);
+
+  it('looks up rows, negative indices counting from the end (ONNX Gather)', () => {
+    const y = run({ t: table, i: tensor([3n, 0n, -1n, 1n], [2, 2], 'int64') }, (s) => gather(s.t, s.i));
+    expectAllClose(y, [30, 31, 0, 1, 30, 31, 10, 11], { shape: [2, 2, 2] });
+    const z = run({ t: table, i: tensor([2], [], 'int32') }, (s) => gather(s.t, s.i));
+    expectAllClose(z, [20, 21], { shape: [2] });
+  });
+
+  it('throws a GatherIndexError naming an out-of-range index', () => {
+    const b = new GraphBuilder();
+    b.output('y', gather(b.input('t', [4, 2]), b.input('i', [3], 'int32')));
+    const g = b.build();
+    expect(() => evaluate(g, { t: table, i: tensor([0, 4, 1], [3], 'int32') })).toThrow(GatherIndexError);
+    expect(() => evaluate(g, { t: table, i: tensor([0, -5, 1], [3], 'int32') })).toThrow(/index -5 at position 1/);
+  });
+
+  it('rejects float indices', () => {
+    const b = new GraphBuilder();
+    expect(() => gather(b.input('t', [4, 2]), b.input('i', [3]))).toThrow(DTypeError);
+  });
+
+  it('accumulates the gradient of repeated rows and leaves unused rows at zero', () => {
+    const graph = valueAndGrad(({ t, i }) => sum(gather(t, i)), { t: { shape: [3], dtype: 'float64' }, i: { shape: [4], dtype: 'int32' } }, ['t']);
+    const out = evaluate(graph, { t: tensor(new Float64Array(3)), i: tensor([0, 0, 2, -3], [4], 'int32') });
+    expectAllClose(out['grad:t'], [3, 0, 1]);
+  });
+
+  it.each([
+    [[5, 3], tensor([0n, 4n, -1n, 2n, 0n, 3n], [2, 3], 'int64')],
+    [[5], tensor([1, 1, 3], [3], 'int32')],
+    [[4, 2, 2], tensor([3], [], 'int32')],
+  ])('gradient, table %j', (shape, i) => {
+    gradCheck(({ t, i: idx }) => gather(t, idx), { t: randomTensor(shape, 9), i });
+  });
+});
