@@ -1,2 +1,19 @@
-/** @ddpo/optim: Adam/AdamW with PyTorch semantics, gradient clipping, and safetensors parameter stores. */
-export {};
+/** @ddpo/optim: Adam/AdamW with PyTorch semantics, gradient clipping and accumulation, and safetensors parameter stores. */
+export { NonFiniteGradientError, OptimizerConfigError, ParamMismatchError } from './errors.js';
+export { ParamStore, type NamedTensors } from './param-store.js';
+export { Adam, AdamW, type AdamHyperparams, type AdamOptions, type AdamParamState, type AdamStateDict } from './adam.js';
+export { clipGradNorm, globalGradNorm } from './clip.js';
+export { GradientAccumulator } from './accumulate.js';
+export {
+  OPTIM_META_KEY,
+  OPTIM_PREFIX,
+  decodeParams,
+  decodeParamsInto,
+  encodeParams,
+  loadParams,
+  saveParams,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  type LoadParamsOptions,
+  type SaveParamsOptions,
+} from './io.js';
