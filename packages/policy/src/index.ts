@@ -1,2 +1,9 @@
-/** @ddpo/policy: Diffusion policies: seeded rollouts with log-probs, classifier-free guidance, differentiable log-prob graphs. */
-export {};
+/**
+ * @ddpo/policy: diffusion policies: seeded rollouts with log-probs, classifier-free guidance, and
+ * the differentiable log-prob graph that DDPO training needs.
+ */
+export { ParamsError, PolicyInputError } from './errors.js';
+export { paramInputName, paramInputs, paramFeeds, type EpsilonModel } from './model.js';
+export { guidedEpsilon, checkGuidance } from './guidance.js';
+export { checkPrompts, latentsToImages, assembleRollout, type Rollout, type RolloutOptions } from './rollout.js';
+export { DiffusionPolicy, type DiffusionPolicyOptions, type LogProbOptions, type TransitionSyms, type TransitionBatch } from './policy.js';

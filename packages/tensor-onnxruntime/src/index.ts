@@ -1,2 +1,25 @@
-/** @ddpo/tensor-onnxruntime: Lower @ddpo/tensor graphs to ONNX and run them on onnxruntime-node (CPU and CUDA execution providers). */
-export {};
+/**
+ * @ddpo/tensor-onnxruntime: lowers @ddpo/tensor graphs to ONNX, runs them on onnxruntime-node (CPU or
+ * CUDA execution provider), and imports/exports ONNX model files.
+ */
+export { createOnnxRuntimeAdapter, OnnxRuntimeAdapter, type OnnxRuntimeAdapterOptions } from './adapter.js';
+export { lowerings, lowerGraph, serializeModel, type Lowering, type LowerContext, type LowerOptions } from './lower.js';
+export { toOrtTensor, fromOrtTensor } from './convert.js';
+export { probeCuda, cudaStatus } from './cuda.js';
+export { OPSET } from './proto.js';
+export {
+  CudaUnavailableError,
+  OnnxFormatError,
+  UnsupportedOnnxOpsError,
+  OnnxImportError,
+  LoweringError,
+  OnnxRuntimeError,
+} from './errors.js';
+export {
+  importOnnxModel,
+  SUPPORTED_ONNX_OPS,
+  type ImportOptions,
+  type ImportedOnnxModel,
+  type OnnxTensorInfo,
+} from './import/import.js';
+export { exportOnnxModel, type ExportOptions } from './export.js';

@@ -1,0 +1,161 @@
+// The TensorAdapter on onnxruntime-node: lowers each Graph to one ONNX model, compiles one
+// InferenceSession per Graph object (cached in a WeakMap) and runs it with host tensors in and out.
+// The CUDA execution provider is probed at creation: it fails there, never silently on the CPU.
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { checkFeeds, DdpoError, type CompiledGraph, type Graph, type TensorAdapter, type TensorMap } from '@ddpo/tensor';
+import { fromOrtTensor, toOrtFeeds } from './convert.js';
+import { OnnxRuntimeError } from './errors.js';
+import { lowerGraph, serializeModel } from './lower.js';
+import { probeCuda } from './cuda.js';
+
+/** Options of `createOnnxRuntimeAdapter`. */
+export interface OnnxRuntimeAdapterOptions {
+  /** Execution provider: 'cpu' (default) or 'cuda' (needs the CUDA EP libraries; see README). */
+  device?: 'cpu' | 'cuda';
+  /** CUDA device ordinal (default 0). */
+  deviceId?: number;
+  /** Threads inside one op (default: every available core). */
+  intraOpNumThreads?: number;
+  /** Threads across independent ops (default 1: ops run sequentially). */
+  interOpNumThreads?: number;
+  /** ORT graph optimizations (default 'all'). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** ORT's CPU memory arena (default true). */
+  enableCpuMemArena?: boolean;
+  /** ORT log severity for sessions: 0 verbose ... 4 fatal (default 4: errors reach the caller as thrown OnnxRuntimeErrors). */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+}
+
+/**
+ * Creates the ONNX Runtime adapter. With `device: 'cuda'` it first creates a tiny probe session on
+ * the CUDA execution provider and throws `CudaUnavailableError` when its libraries are missing.
+ *
+ * @example
+ * const adapter = await createOnnxRuntimeAdapter({ device: 'cpu' });
+ * const compiled = await adapter.compile(graph);
+ * const { y } = await compiled.run({ x: tensor([1, 2, 3], [3]) });
+ */
+export async function createOnnxRuntimeAdapter(opts: OnnxRuntimeAdapterOptions = {}): Promise<OnnxRuntimeAdapter> {
+  const device = opts.device ?? 'cpu';
+  const deviceId = opts.deviceId ?? 0;
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: device === 'cuda' ? [{ name: 'cuda', deviceId }] : ['cpu'],
+    intraOpNumThreads: opts.intraOpNumThreads ?? os.availableParallelism(),
+    interOpNumThreads: opts.interOpNumThreads ?? 1,
+    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+    enableCpuMemArena: opts.enableCpuMemArena ?? true,
+    logSeverityLevel: opts.logSeverityLevel ?? 4,
+  };
+  if (device === 'cuda') await probeCuda(deviceId, sessionOptions);
+  return new OnnxRuntimeAdapter(device === 'cuda' ? `onnxruntime-cuda:${deviceId}` : 'onnxruntime-cpu', sessionOptions);
+}
+
+/**
+ * The adapter class (create it with `createOnnxRuntimeAdapter`, which probes the device).
+ *
+ * @example
+ * const adapter = await createOnnxRuntimeAdapter();
+ * await adapter.compile(graph); await adapter.compile(graph);
+ * adapter.compiledCount; // 1: one session per Graph object
+ */
+export class OnnxRuntimeAdapter implements TensorAdapter {
+  private readonly cache = new WeakMap<Graph, Promise<OrtCompiledGraph>>();
+  private readonly live = new Set<OrtCompiledGraph>();
+  private count = 0;
+  private disposed = false;
+
+  constructor(
+    readonly name: string,
+    /** The ORT session options every compiled graph uses. */
+    readonly sessionOptions: Readonly<ort.InferenceSession.SessionOptions>,
+  ) {}
+
+  get compiledCount(): number {
+    return this.count;
+  }
+
+  /** Lowers and compiles `graph`, or returns the session already compiled for this Graph object. */
+  compile(graph: Graph): Promise<CompiledGraph> {
+    if (this.disposed) return Promise.reject(new DdpoError(`${this.name}: compile after dispose`));
+    let pending = this.cache.get(graph);
+    if (pending === undefined) {
+      pending = this.create(graph);
+      this.cache.set(graph, pending);
+      // A failed compile is not cached: the next call tries again (and reports again).
+      pending.catch(() => this.cache.delete(graph));
+    }
+    return pending;
+  }
+
+  /** Compiles serialized ONNX model bytes (not cached), e.g. a model from `exportOnnxModel`. */
+  async compileModel(bytes: Uint8Array, graph: Graph): Promise<CompiledGraph> {
+    const session = await this.createSession(bytes);
+    const compiled = new OrtCompiledGraph(graph, session, this.name, (c) => this.live.delete(c));
+    this.live.add(compiled);
+    return compiled;
+  }
+
+  private async create(graph: Graph): Promise<OrtCompiledGraph> {
+    const bytes = serializeModel(lowerGraph(graph));
+    const session = await this.createSession(bytes);
+    this.count++;
+    const compiled = new OrtCompiledGraph(graph, session, this.name, (c) => {
+      this.live.delete(c);
+      this.cache.delete(graph);
+    });
+    this.live.add(compiled);
+    return compiled;
+  }
+
+  private async createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+    try {
+      return await ort.InferenceSession.create(bytes, this.sessionOptions);
+    } catch (e) {
+      throw new OnnxRuntimeError(`${this.name}: ONNX Runtime rejected the model: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Releases every session this adapter compiled. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const all = [...this.live];
+    await Promise.all(all.map((c) => c.dispose()));
+  }
+}
+
+/** One graph compiled into one ORT session. */
+class OrtCompiledGraph implements CompiledGraph {
+  private released = false;
+  private readonly outputNames: string[];
+
+  constructor(
+    readonly graph: Graph,
+    private readonly session: ort.InferenceSession,
+    private readonly adapterName: string,
+    private readonly onDispose: (c: OrtCompiledGraph) => void,
+  ) {
+    this.outputNames = graph.outputs.map((o) => o.name);
+  }
+
+  async run(feeds: TensorMap): Promise<TensorMap> {
+    if (this.released) throw new DdpoError(`${this.adapterName}: run on a disposed compiled graph`);
+    checkFeeds(this.graph, feeds, this.adapterName);
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(toOrtFeeds(feeds), this.outputNames);
+    } catch (e) {
+      throw new OnnxRuntimeError(`${this.adapterName}: run failed: ${(e as Error).message}`, { cause: e });
+    }
+    const out: TensorMap = {};
+    for (const name of this.outputNames) out[name] = fromOrtTensor(results[name], name);
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.onDispose(this);
+    await this.session.release();
+  }
+}
