@@ -1,0 +1,140 @@
+// The training configuration: ddpo-pytorch / TRL DDPOConfig names in camelCase, validated with zod,
+// with ddpo-pytorch's defaults (config/base.py, config/dgx.py) scaled down to the 591k-parameter
+// tiny-unet-32 on a 2-core CPU. Errors name the offending field, what was seen and what was expected.
+import { DdpoError } from '@ddpo/tensor';
+import { z } from 'zod';
+
+/** The four training algorithms: DDPO with importance sampling / score function, RWR and sparse RWR. */
+export const ALGORITHMS = ['ddpo-is', 'ddpo-sf', 'rwr', 'rwr-sparse'] as const;
+/** One of {@link ALGORITHMS}. */
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+const posInt = z.int().positive();
+const nonNegNum = z.number().nonnegative();
+
+/** The per-prompt stat tracker's settings (ddpo-pytorch `per_prompt_stat_tracking`). */
+const statTrackingSchema = z.strictObject({ bufferSize: posInt, minCount: posInt });
+
+/**
+ * The zod schema of {@link TrainerConfig}. Unknown keys are errors (a misspelt option must not be
+ * silently ignored).
+ */
+export const trainerConfigSchema = z.strictObject({
+  algorithm: z.enum(ALGORITHMS).default('ddpo-is'),
+  numEpochs: posInt.default(10),
+  seed: z.int().nonnegative().default(42),
+  /** Prompts to sample uniformly from (strings of the model's vocabulary); default: all of them. */
+  prompts: z.array(z.string().min(1)).min(1).optional(),
+
+  sampleBatchSize: posInt.default(8),
+  sampleNumBatchesPerEpoch: posInt.default(2),
+  sampleNumSteps: posInt.default(10),
+  sampleEta: z.number().positive().default(1.0),
+  sampleGuidanceScale: z.number().min(1).default(1.0),
+
+  trainBatchSize: posInt.default(8),
+  trainGradientAccumulationSteps: posInt.default(1),
+  trainLearningRate: z.number().positive().default(1e-4),
+  trainAdamBeta1: z.number().min(0).lt(1).default(0.9),
+  trainAdamBeta2: z.number().min(0).lt(1).default(0.999),
+  trainAdamWeightDecay: nonNegNum.default(1e-4),
+  trainAdamEpsilon: z.number().positive().default(1e-8),
+  trainMaxGradNorm: z.number().positive().default(1.0),
+  trainNumInnerEpochs: posInt.default(1),
+  trainCfg: z.boolean().default(true),
+  trainAdvClipMax: z.number().positive().default(5),
+  trainClipRange: z.number().positive().default(1e-4),
+  trainTimestepFraction: z.number().gt(0).max(1).default(1.0),
+  perPromptStatTracking: z.union([statTrackingSchema, z.literal(false)]).default({ bufferSize: 16, minCount: 16 }),
+
+  /** RWR: the inverse temperature multiplying the (normalised) rewards in softmax(beta * r). */
+  rwrBeta: z.number().positive().default(0.2),
+  /** Sparse RWR: keep samples at or above this percentile of their prompt's rewards. */
+  rwrPercentile: z.number().min(0).max(100).default(90),
+
+  /** Save a checkpoint every this many epochs (and always after the last one); 0 = only at the end. */
+  saveFreq: z.int().nonnegative().default(1),
+  /** Keep at most this many checkpoints, deleting the oldest (ddpo-pytorch's num_checkpoint_limit). */
+  numCheckpointLimit: posInt.default(5),
+});
+
+/** A fully validated training configuration (every default filled in). */
+export type TrainerConfig = z.output<typeof trainerConfigSchema>;
+/** What a user may pass: any subset of the fields. */
+export type TrainerConfigInput = z.input<typeof trainerConfigSchema>;
+
+/** A configuration field has a bad value, or fields contradict each other. */
+export class ConfigError extends DdpoError {
+  constructor(
+    readonly issues: readonly { field: string; message: string }[],
+  ) {
+    super(`invalid training configuration:\n${issues.map((i) => `  - ${i.field}: ${i.message}`).join('\n')}`);
+  }
+}
+
+/**
+ * Validates a configuration and fills in defaults; throws a {@link ConfigError} listing every bad
+ * field (its name, what was seen, what was expected).
+ *
+ * @example
+ * const cfg = parseTrainerConfig({ algorithm: 'ddpo-is', numEpochs: 5, sampleBatchSize: 4, trainBatchSize: 4 });
+ * cfg.trainClipRange; // 1e-4 (ddpo-pytorch's default)
+ */
+export function parseTrainerConfig(input: unknown): TrainerConfig {
+  const res = trainerConfigSchema.safeParse(input ?? {});
+  if (!res.success) {
+    throw new ConfigError(
+      res.error.issues.map((i) => ({ field: i.path.length > 0 ? i.path.join('.') : '(root)', message: describeIssue(i, input) })),
+    );
+  }
+  checkConsistency(res.data);
+  return res.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  let seen: unknown = input;
+  for (const k of issue.path) seen = seen !== null && typeof seen === 'object' ? (seen as Record<PropertyKey, unknown>)[k] : undefined;
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}; see trainerConfigSchema for the valid names`;
+  return `${issue.message} (got ${JSON.stringify(seen)})`;
+}
+
+/** The batch bookkeeping ddpo-pytorch asserts at start-up (scripts/train.py), plus ours. */
+function checkConsistency(c: TrainerConfig): void {
+  const issues: { field: string; message: string }[] = [];
+  if (c.sampleBatchSize % c.trainBatchSize !== 0) {
+    issues.push({ field: 'trainBatchSize', message: `must divide sampleBatchSize (${c.sampleBatchSize}); got ${c.trainBatchSize}` });
+  }
+  const perEpoch = samplesPerEpoch(c);
+  const perStep = c.trainBatchSize * c.trainGradientAccumulationSteps;
+  if (perEpoch % perStep !== 0) {
+    issues.push({
+      field: 'trainGradientAccumulationSteps',
+      message: `trainBatchSize * trainGradientAccumulationSteps (${perStep}) must divide the samples per epoch (sampleBatchSize * sampleNumBatchesPerEpoch = ${perEpoch})`,
+    });
+  }
+  if (numTrainTimesteps(c) < 1) {
+    issues.push({ field: 'trainTimestepFraction', message: `trains on floor(${c.sampleNumSteps} * ${c.trainTimestepFraction}) = 0 timesteps; expected at least 1` });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/**
+ * Samples (and reward queries) per epoch: sampleBatchSize * sampleNumBatchesPerEpoch.
+ *
+ * @example
+ * samplesPerEpoch(parseTrainerConfig({})); // 16
+ */
+export function samplesPerEpoch(c: TrainerConfig): number {
+  return c.sampleBatchSize * c.sampleNumBatchesPerEpoch;
+}
+
+/**
+ * Denoising steps trained per trajectory: floor(sampleNumSteps * trainTimestepFraction), as
+ * ddpo-pytorch's `num_train_timesteps`.
+ *
+ * @example
+ * numTrainTimesteps(parseTrainerConfig({ sampleNumSteps: 10, trainTimestepFraction: 0.5 })); // 5
+ */
+export function numTrainTimesteps(c: TrainerConfig): number {
+  return Math.floor(c.sampleNumSteps * c.trainTimestepFraction + 1e-9);
+}

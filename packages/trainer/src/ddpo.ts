@@ -1,0 +1,126 @@
+// DDPOTrainer: DDPO_IS and DDPO_SF (Black et al. 2023, sec. 4.2) as ddpo-pytorch's scripts/train.py
+// trains: inner epochs that shuffle samples and each sample's timestep order, the first
+// timestepFraction of (shuffled) timesteps per sample, gradients accumulated over timesteps and
+// trainGradientAccumulationSteps batches, clipped, then one AdamW step. The training graph
+// (log-prob under the current parameters + policy loss + gradients) is built and compiled once.
+import { GradientAccumulator } from '@ddpo/optim';
+import { paramFeeds, paramInputs } from '@ddpo/policy';
+import { policyLossGraph } from '@ddpo/ppo';
+import { GraphBuilder, grad, type CompiledGraph, type Rng } from '@ddpo/tensor';
+import { numTrainTimesteps } from './config.js';
+import { gatherStep, shuffleOrder, type EpochSamples } from './samples.js';
+import { StatMeans, gradsOf } from './step.js';
+import { TrainerError } from './errors.js';
+import { Trainer, type TrainerOptions, type UpdateStats } from './trainer.js';
+import { resolveAdapter } from './adapter.js';
+
+/**
+ * DDPO trainer (algorithm 'ddpo-is' or 'ddpo-sf').
+ *
+ * @example
+ * const trainer = await DDPOTrainer.create({ model, params, reward: jpegCompressibility(), promptNames: PROMPTS,
+ *   config: { algorithm: 'ddpo-is', numEpochs: 10 }, outDir: 'runs/ddpo' });
+ * await trainer.train();
+ */
+export class DDPOTrainer extends Trainer {
+  private compiled: CompiledGraph | undefined;
+
+  /** Validates the config, compiles the graphs and (optionally) resumes. */
+  static async create(opts: TrainerOptions): Promise<DDPOTrainer> {
+    const { adapter, owned } = await resolveAdapter(opts.adapter);
+    try {
+      const t = new DDPOTrainer(opts, adapter, owned);
+      if (t.config.algorithm !== 'ddpo-is' && t.config.algorithm !== 'ddpo-sf') {
+        throw new TrainerError(`DDPOTrainer: config.algorithm is '${t.config.algorithm}', expected 'ddpo-is' or 'ddpo-sf' (use RWRTrainer for RWR)`);
+      }
+      await t.init();
+      return t;
+    } catch (e) {
+      if (owned) await adapter.dispose();
+      throw e;
+    }
+  }
+
+  /** Graph inputs: param:*, sample, timestep (int64), prompt, prev_sample, old_log_prob, advantages. */
+  protected async compileTraining(): Promise<void> {
+    const c = this.config;
+    const B = c.trainBatchSize;
+    const model = this.opts.model;
+    const b = new GraphBuilder();
+    const shape = [B, ...model.sampleShape];
+    const params = paramInputs(b, model);
+    const x = {
+      sample: b.input('sample', shape),
+      timestep: b.input('timestep', [B], 'int64'),
+      prompt: b.input('prompt', [B], 'int64'),
+      prevSample: b.input('prev_sample', shape),
+    };
+    const logProb = this.sampler.policy.logProbGraph(params, x, {
+      eta: c.sampleEta,
+      // ddpo-pytorch train.py: guidance in training iff train.cfg, with the sampling scale.
+      guidanceScale: c.trainCfg ? c.sampleGuidanceScale : 1,
+      numInferenceSteps: c.sampleNumSteps,
+    });
+    const loss = policyLossGraph(c.algorithm as 'ddpo-is' | 'ddpo-sf', {
+      logProb,
+      oldLogProb: b.input('old_log_prob', [B]),
+      advantages: b.input('advantages', [B]),
+      clipRange: c.trainClipRange,
+      advClipMax: c.trainAdvClipMax,
+    });
+    const names = Object.keys(params);
+    const grads = grad(loss.loss, names.map((n) => params[n]));
+    b.output('loss', loss.loss);
+    b.output('approx_kl', loss.approxKl);
+    b.output('clipfrac', loss.clipfrac);
+    names.forEach((n, i) => b.output(`grad:${n}`, grads[i]));
+    this.compiled = await this.adapter.compile(b.build());
+  }
+
+  protected async update(samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
+    const c = this.config;
+    const T = numTrainTimesteps(c);
+    const B = c.trainBatchSize;
+    const batches = samples.n / B;
+    const sf = c.algorithm === 'ddpo-sf';
+    // DDPO_SF is plain REINFORCE: one gradient step per sampling round over all samples (sec. 4.2).
+    const innerEpochs = sf ? 1 : c.trainNumInnerEpochs;
+    const acc = new GradientAccumulator((sf ? batches : c.trainGradientAccumulationSteps) * T);
+    const feeds = paramFeeds(this.opts.model, this.params);
+    const stats = new StatMeans();
+    const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };
+    let lossFinite = true;
+    for (let inner = 0; inner < innerEpochs; inner++) {
+      const order = shuffleOrder(rng, samples.n, samples.steps);
+      this.progress.begin(`epoch ${this.epoch}.${inner} training`, batches * T);
+      for (let bi = 0; bi < batches; bi++) {
+        const idx = order.samples.subarray(bi * B, (bi + 1) * B);
+        for (let j = 0; j < T; j++) {
+          const pos = Array.from({ length: B }, (_, k) => order.timesteps[bi * B + k][j]);
+          const batch = gatherStep(samples, idx, pos);
+          const res = await this.compiled!.run({
+            ...feeds,
+            sample: batch.sample,
+            timestep: batch.timestep,
+            prompt: batch.prompt,
+            prev_sample: batch.prevSample,
+            old_log_prob: batch.oldLogProb,
+            advantages: batch.advantages,
+          });
+          const loss = Number(res.loss.data[0]);
+          lossFinite &&= Number.isFinite(loss);
+          stats.add('loss', loss);
+          stats.add('approxKl', Number(res.approx_kl.data[0]));
+          stats.add('clipFraction', Number(res.clipfrac.data[0]));
+          if (acc.add(gradsOf(res))) {
+            this.applyStep(acc.take(), lossFinite, out, stats);
+            lossFinite = true;
+          }
+          this.progress.tick();
+        }
+      }
+      this.progress.end();
+    }
+    return { ...out, loss: stats.mean('loss'), approxKl: stats.mean('approxKl'), clipFraction: stats.mean('clipFraction'), gradNorm: stats.mean('gradNorm') };
+  }
+}

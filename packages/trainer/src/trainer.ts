@@ -1,0 +1,320 @@
+// The training loop shared by DDPO and RWR: per epoch, sample trajectories with the current
+// policy, score them with the reward, turn rewards into advantages, hand them to the algorithm's
+// update (DDPOTrainer / RWRTrainer), then log metrics, draw a sample grid and checkpoint.
+import fs from 'node:fs';
+import path from 'node:path';
+import { AdamW } from '@ddpo/optim';
+import { PerPromptStatTracker, globalNormalize } from '@ddpo/ppo';
+import { callReward, InvalidRewardError, type RewardFn } from '@ddpo/rewards';
+import { HostTensor, Rng, type TensorAdapter } from '@ddpo/tensor';
+import { TrainerError } from './errors.js';
+import { loadCheckpoint, latestCheckpoint, pruneCheckpoints, saveCheckpoint, CheckpointError, type CheckpointData } from './checkpoint.js';
+import { parseTrainerConfig, samplesPerEpoch, type TrainerConfig, type TrainerConfigInput } from './config.js';
+import { renderSampleGrid } from './grid.js';
+import { MetricsWriter, rewardStats, type EpochMetrics } from './metrics.js';
+import { createProgress, type Progress } from './progress.js';
+import { PolicySampler, type EpsilonModel } from './sampler.js';
+import type { EpochSamples } from './samples.js';
+import { optimizerFromState, optimizerToState } from './optimizer-state.js';
+import { guardedStep, type StatMeans } from './step.js';
+import { checkResumeConfig, resolvePrompts } from './run-checks.js';
+
+/** What every trainer is built from. */
+export interface TrainerOptions {
+  /** The epsilon network (EpsilonModel contract of @ddpo/policy). */
+  model: EpsilonModel;
+  /** Initial float32 parameters by name (copied; the caller's tensors are not modified). */
+  params: Record<string, HostTensor>;
+  reward: RewardFn;
+  config?: TrainerConfigInput;
+  /** The prompt vocabulary: index i of the model's prompt embedding is `promptNames[i]`. */
+  promptNames: readonly string[];
+  /** Where graphs run (default: ONNX Runtime on the CPU, created and disposed by the trainer). */
+  adapter?: TensorAdapter;
+  /** Run directory for metrics.jsonl, sample grids and checkpoints; none = nothing is written. */
+  outDir?: string;
+  /** Continue from the newest checkpoint in outDir (true) or from this checkpoint directory. */
+  resume?: boolean | string;
+  progress?: Progress;
+  /** Samples shown in each epoch's grid (default 16). */
+  gridSamples?: number;
+}
+
+/** Statistics of one epoch's update, filled by the algorithm. */
+export interface UpdateStats {
+  loss: number;
+  approxKl: number;
+  clipFraction: number;
+  gradNorm: number;
+  optimizerSteps: number;
+  skippedSteps: number;
+  skipped?: string;
+}
+
+/** Evaluation samples: images, prompts, rewards. */
+export interface Evaluation {
+  meanReward: number;
+  rewards: Float64Array;
+  images: HostTensor<'float32'>;
+  promptNames: string[];
+}
+
+
+/** RNG streams forked from the run's seed: one per epoch, one for evaluation. */
+const EVAL_STREAM = 1_000_000_007;
+
+/**
+ * Common loop of DDPOTrainer and RWRTrainer. Use {@link createTrainer} or a subclass's `create`.
+ *
+ * @example
+ * const trainer = await createTrainer({ model, params, reward, promptNames: PROMPTS, config: { numEpochs: 4 } });
+ * await trainer.train();
+ */
+export abstract class Trainer {
+  readonly config: TrainerConfig;
+  readonly params: Record<string, HostTensor>;
+  readonly metrics: EpochMetrics[] = [];
+  /** Epochs completed. */
+  epoch = 0;
+  rewardQueries = 0;
+  protected readonly optimizer: AdamW;
+  protected readonly adapter: TensorAdapter;
+  protected readonly sampler: PolicySampler;
+  protected readonly progress: Progress;
+  protected readonly rng: Rng;
+  private statTracker: PerPromptStatTracker | undefined;
+  private readonly ownsAdapter: boolean;
+  private readonly writer: MetricsWriter | undefined;
+  private readonly promptIds: number[];
+
+  protected constructor(
+    protected readonly opts: TrainerOptions,
+    adapter: TensorAdapter,
+    ownsAdapter: boolean,
+  ) {
+    this.config = parseTrainerConfig(opts.config ?? {});
+    this.params = Object.fromEntries(Object.entries(opts.params).map(([k, v]) => [k, v.clone()]));
+    this.adapter = adapter;
+    this.ownsAdapter = ownsAdapter;
+    this.progress = opts.progress ?? createProgress();
+    this.rng = new Rng(this.config.seed);
+    this.promptIds = resolvePrompts(this.config.prompts, opts.promptNames, opts.model.numPrompts);
+    this.optimizer = new AdamW(this.params, {
+      lr: this.config.trainLearningRate,
+      betas: [this.config.trainAdamBeta1, this.config.trainAdamBeta2],
+      eps: this.config.trainAdamEpsilon,
+      weightDecay: this.config.trainAdamWeightDecay,
+    });
+    const tracking = this.config.perPromptStatTracking;
+    this.statTracker = tracking === false ? undefined : new PerPromptStatTracker(tracking);
+    this.sampler = new PolicySampler(opts.model, adapter, this.config);
+    this.writer = opts.outDir === undefined ? undefined : new MetricsWriter(path.join(opts.outDir, 'metrics.jsonl'));
+  }
+
+  /** Compiles graphs and restores a checkpoint when asked; called once by `create`. */
+  protected async init(): Promise<void> {
+    await this.sampler.init();
+    await this.compileTraining();
+    if (this.opts.resume !== undefined && this.opts.resume !== false) this.restore(this.opts.resume);
+    else if (this.opts.outDir !== undefined) this.writeRunHeader();
+    this.writer?.reset(this.metrics);
+  }
+
+  /** Builds and compiles the algorithm's training graph (once per run). */
+  protected abstract compileTraining(): Promise<void>;
+
+  /** The algorithm's update on one epoch's samples (advantages filled in). */
+  protected abstract update(samples: EpochSamples, rng: Rng): Promise<UpdateStats>;
+
+  /**
+   * Runs epochs until `config.numEpochs`, checkpointing every `saveFreq` epochs and at the end.
+   *
+   * @example
+   * const metrics = await trainer.train();
+   */
+  async train(): Promise<EpochMetrics[]> {
+    while (this.epoch < this.config.numEpochs) {
+      await this.trainEpoch();
+      const last = this.epoch === this.config.numEpochs;
+      const due = this.config.saveFreq > 0 && this.epoch % this.config.saveFreq === 0;
+      if (this.opts.outDir !== undefined && (last || due)) this.checkpoint();
+    }
+    return this.metrics;
+  }
+
+  /**
+   * One epoch: sample, reward, advantages, update, log. A non-finite reward refuses the update.
+   *
+   * @example
+   * const m = await trainer.trainEpoch(); // m.rewardMean, m.loss, ...
+   */
+  async trainEpoch(): Promise<EpochMetrics> {
+    const e = this.epoch;
+    const rng = this.rng.fork(e);
+    const t0 = performance.now();
+    const samples = await this.sampler.sample(this.params, this.drawPrompts(rng, samplesPerEpoch(this.config)), rng, this.progress, `epoch ${e} sampling`, (i) => this.promptName(i));
+    const t1 = performance.now();
+    this.progress.begin(`epoch ${e} rewarding`, 1);
+    let refused: string | undefined;
+    try {
+      samples.rewards = await callReward(this.opts.reward, samples.images, samples.promptNames);
+    } catch (err) {
+      if (!(err instanceof InvalidRewardError)) throw err;
+      refused = `reward refused, no update this epoch: ${err.message}`;
+      samples.rewards = new Float64Array(samples.n).fill(Number.NaN);
+    }
+    this.progress.tick();
+    this.progress.end();
+    this.rewardQueries += samples.n;
+    const t2 = performance.now();
+    let stats: UpdateStats = { loss: Number.NaN, approxKl: Number.NaN, clipFraction: Number.NaN, gradNorm: Number.NaN, optimizerSteps: 0, skippedSteps: 0, skipped: refused };
+    if (refused === undefined) {
+      samples.advantages = this.advantages(samples);
+      stats = await this.update(samples, rng);
+    }
+    const t3 = performance.now();
+    return this.finishEpoch(samples, stats, [t1 - t0, t2 - t1, t3 - t2]);
+  }
+
+  private advantages(s: EpochSamples): Float64Array {
+    // ddpo-pytorch: per-prompt normalisation when tracking is on, else the batch's (r - mean) / (std + 1e-8).
+    return this.statTracker !== undefined ? this.statTracker.update(s.promptNames, s.rewards) : globalNormalize(s.rewards);
+  }
+
+  private finishEpoch(s: EpochSamples, stats: UpdateStats, ms: number[]): EpochMetrics {
+    const r = rewardStats(s.rewards);
+    const m: EpochMetrics = {
+      epoch: this.epoch,
+      algorithm: this.config.algorithm,
+      rewardMean: r.mean,
+      rewardStd: r.std,
+      rewardMin: r.min,
+      rewardMax: r.max,
+      loss: stats.loss,
+      approxKl: stats.approxKl,
+      clipFraction: stats.clipFraction,
+      learningRate: this.optimizer.lr,
+      gradNorm: stats.gradNorm,
+      optimizerSteps: stats.optimizerSteps,
+      skippedSteps: stats.skippedSteps,
+      ...(stats.skipped !== undefined ? { skipped: stats.skipped } : {}),
+      secondsSampling: ms[0] / 1000,
+      secondsRewarding: ms[1] / 1000,
+      secondsTraining: ms[2] / 1000,
+      rewardQueries: this.rewardQueries,
+    };
+    this.metrics.push(m);
+    this.writer?.append(m);
+    if (this.opts.outDir !== undefined) this.writeGrid(s, `epoch-${String(this.epoch).padStart(4, '0')}.png`);
+    this.progress.log(
+      `epoch ${m.epoch}: reward ${m.rewardMean.toFixed(4)} +/- ${m.rewardStd.toFixed(4)} | loss ${m.loss.toExponential(3)} | ` +
+        (m.algorithm.startsWith('ddpo') ? `kl ${m.approxKl.toExponential(2)} | clipfrac ${m.clipFraction.toFixed(3)} | ` : '') +
+        `|g| ${m.gradNorm.toFixed(3)} | queries ${m.rewardQueries}` +
+        (m.skipped !== undefined ? ` | REFUSED: ${m.skipped}` : ''),
+    );
+    this.epoch++;
+    return m;
+  }
+
+  /** Draws prompt indices uniformly from the configured prompts (ddpo-pytorch's prompt_fn per sample). */
+  private drawPrompts(rng: Rng, n: number): number[] {
+    const k = rng.randint([n], this.promptIds.length).data;
+    return Array.from(k, (i) => this.promptIds[i]);
+  }
+
+  /** Prompt string of a prompt index. */
+  promptName(i: number): string {
+    return this.opts.promptNames[i];
+  }
+
+  /**
+   * Samples `numSamples` images (default: one epoch's worth) with a fixed evaluation stream of the
+   * run's seed, so evaluations before and after training see the same prompts and initial noise.
+   * Reward queries made here are not counted in `rewardQueries`.
+   *
+   * @example
+   * const before = await trainer.evaluate(); await trainer.train(); const after = await trainer.evaluate();
+   */
+  async evaluate(opts: { numSamples?: number; stream?: number } = {}): Promise<Evaluation> {
+    const rng = this.rng.fork(opts.stream ?? EVAL_STREAM);
+    const n = opts.numSamples ?? samplesPerEpoch(this.config);
+    const s = await this.sampler.sample(this.params, this.drawPrompts(rng, n), rng, this.progress, 'evaluation sampling', (i) => this.promptName(i));
+    const rewards = await callReward(this.opts.reward, s.images, s.promptNames);
+    return { meanReward: rewardStats(rewards).mean, rewards, images: s.images, promptNames: s.promptNames };
+  }
+
+  /** Writes a captioned grid of the first samples to `<outDir>/samples/<name>`; returns its path. */
+  writeGrid(s: { images: HostTensor; promptNames: string[]; rewards: Float64Array }, name: string): string | undefined {
+    if (this.opts.outDir === undefined) return undefined;
+    const k = Math.min(this.opts.gridSamples ?? 16, s.images.shape[0]);
+    const [, c, h, w] = s.images.shape;
+    const first = new HostTensor(s.images.dtype, [k, c, h, w], s.images.data.slice(0, k * c * h * w) as never);
+    const captions = Array.from({ length: k }, (_, i) => [s.promptNames[i], `r=${Number.isFinite(s.rewards[i]) ? s.rewards[i].toFixed(4) : 'NaN'}`]);
+    const dir = path.join(this.opts.outDir, 'samples');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, renderSampleGrid(first, captions));
+    return file;
+  }
+
+  /** Saves `checkpoint-<epoch>` under outDir; returns its path. */
+  checkpoint(): string {
+    if (this.opts.outDir === undefined) throw new TrainerError('checkpoint: this trainer has no outDir');
+    const data: CheckpointData = {
+      epoch: this.epoch,
+      params: this.params,
+      optimizer: optimizerToState(this.optimizer),
+      rng: this.rng.getState(),
+      statTracker: this.statTracker?.state() ?? null,
+      rewardQueries: this.rewardQueries,
+      config: this.config,
+      metrics: this.metrics,
+    };
+    const dir = saveCheckpoint(this.opts.outDir, data);
+    pruneCheckpoints(this.opts.outDir, this.config.numCheckpointLimit);
+    return dir;
+  }
+
+  private restore(resume: true | string): void {
+    const where = resume === true ? this.opts.outDir : resume;
+    const dir = where === undefined ? undefined : latestCheckpoint(where);
+    if (dir === undefined) throw new CheckpointError(`resume: no checkpoint found in ${where ?? '(no outDir given)'}`);
+    const ck = loadCheckpoint(dir);
+    checkResumeConfig(ck.config as TrainerConfig, this.config, dir);
+    for (const [name, t] of Object.entries(ck.params)) {
+      const mine = this.params[name];
+      if (mine === undefined || mine.size !== t.size || mine.dtype !== t.dtype) throw new CheckpointError(`resume: parameter '${name}' of ${dir} does not match the model`);
+      (mine.data as Float32Array).set(t.data as Float32Array);
+    }
+    optimizerFromState(this.optimizer, ck.optimizer);
+    this.statTracker = ck.statTracker === null || this.statTracker === undefined ? this.statTracker : PerPromptStatTracker.fromState(ck.statTracker as never);
+    this.epoch = ck.epoch;
+    this.rewardQueries = ck.rewardQueries;
+    this.metrics.splice(0, this.metrics.length, ...ck.metrics);
+    this.progress.log(`resumed from ${dir} (epoch ${ck.epoch})`);
+  }
+
+  private writeRunHeader(): void {
+    const dir = this.opts.outDir!;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...this.config, reward: this.opts.reward.rewardName, model: this.opts.model.name }, null, 2));
+  }
+
+  /** Steps the optimizer unless something was non-finite; records the outcome. */
+  protected applyStep(grads: Record<string, HostTensor>, lossFinite: boolean, out: UpdateStats, stats: StatMeans): void {
+    const r = guardedStep(this.optimizer, grads, this.config.trainMaxGradNorm, lossFinite);
+    if (r.applied) {
+      out.optimizerSteps++;
+      stats.add('gradNorm', r.gradNorm);
+    } else {
+      out.skippedSteps++;
+      out.skipped = `${out.skippedSteps} optimizer step(s) refused (last: ${r.reason}); parameters left unchanged`;
+      this.progress.log(`epoch ${this.epoch}: optimizer step refused: ${r.reason}`);
+    }
+  }
+
+  /** Releases compiled graphs (and the adapter when the trainer created it). */
+  async dispose(): Promise<void> {
+    if (this.ownsAdapter) await this.adapter.dispose();
+  }
+}
