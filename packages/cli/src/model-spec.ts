@@ -1,0 +1,71 @@
+// `--weights` and `--device`: which tiny-unet-32 weights to start from (the shipped ones, a
+// safetensors file, a pretraining output directory or a trainer checkpoint) and where graphs run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { initTinyUnet32, loadTinyUnet32, tinyUnet32, WeightsNotFoundError, type EpsilonModel } from '@ddpo/models';
+import { ReferenceAdapter, Rng, type HostTensor, type TensorAdapter } from '@ddpo/tensor';
+import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
+import { latestCheckpoint } from '@ddpo/trainer';
+import { UsageError } from './errors.js';
+import { numberFlag } from './config-file.js';
+
+/** A model with its starting parameters and where they came from. */
+export interface LoadedModel {
+  model: EpsilonModel;
+  params: Record<string, HostTensor>;
+  /** Human-readable origin of the weights. */
+  source: string;
+}
+
+function weightsFile(spec: string): string {
+  if (!fs.existsSync(spec)) throw new UsageError(`--weights: no such file or directory '${spec}'`);
+  if (!fs.statSync(spec).isDirectory()) return spec;
+  const ck = latestCheckpoint(spec);
+  if (ck !== undefined) return path.join(ck, 'params.safetensors');
+  const pre = path.join(spec, 'tiny-unet-32.safetensors');
+  if (fs.existsSync(pre)) return pre;
+  throw new UsageError(`--weights: '${spec}' holds neither a trainer checkpoint (checkpoint-N/) nor a pretraining output (tiny-unet-32.safetensors)`);
+}
+
+/**
+ * Loads tiny-unet-32 from `spec`, or the shipped weights; without shipped weights (pretraining not
+ * done yet) it falls back to freshly initialised ones and says so through `warn`.
+ *
+ * @example
+ * const { model, params, source } = loadModel(undefined, 0, console.warn);
+ */
+export function loadModel(spec: string | undefined, seed: number, warn: (line: string) => void): LoadedModel {
+  if (spec !== undefined) {
+    const file = weightsFile(spec);
+    const { model, params } = loadTinyUnet32({ path: file });
+    return { model, params, source: file };
+  }
+  try {
+    const { model, params } = loadTinyUnet32();
+    return { model, params, source: 'shipped tiny-unet-32 weights' };
+  } catch (e) {
+    if (!(e instanceof WeightsNotFoundError)) throw e;
+    warn(`warning: the shipped tiny-unet-32 weights are not there yet (${e.path}); using freshly initialised weights (seed ${seed}): samples are noise`);
+    return { model: tinyUnet32(), params: initTinyUnet32(new Rng(seed)), source: `freshly initialised (seed ${seed})` };
+  }
+}
+
+/**
+ * Creates the backend named by `--device` ('cpu' | 'cuda' -> ONNX Runtime, 'reference' -> the
+ * pure-TypeScript interpreter, slow but dependency-free).
+ *
+ * @example
+ * const adapter = await createAdapter('cpu', '2');
+ */
+export async function createAdapter(device: string, threads?: string): Promise<TensorAdapter> {
+  const intraOpNumThreads = threads === undefined ? undefined : numberFlag('--threads', threads, { integer: true, min: 1 });
+  switch (device) {
+    case 'cpu':
+    case 'cuda':
+      return createOnnxRuntimeAdapter({ device, intraOpNumThreads });
+    case 'reference':
+      return new ReferenceAdapter();
+    default:
+      throw new UsageError(`--device: expected cpu | cuda | reference, got '${device}'`);
+  }
+}

@@ -1,0 +1,125 @@
+// The shape of `summary.json` that `ddpo compare` writes (the issue's exact shape, plus extra
+// fields), and the statistics over seeds that the report and its charts show.
+
+/** One point of a learning curve: mean reward of the samples drawn after `queries` training queries. */
+export interface CurvePoint {
+  /** Reward queries spent on training before these samples were drawn (0 = the initial model). */
+  queries: number;
+  meanReward: number;
+  /** Population std of the rewards of these samples. */
+  stdReward?: number;
+}
+
+/** One training run (one algorithm, one seed). */
+export interface RunSummary {
+  seed: number;
+  curve: CurvePoint[];
+  /** Mean reward of the evaluation samples after the last epoch. */
+  finalMeanReward: number;
+  wallSeconds: number;
+  /** Mean reward of the initial model's evaluation samples (same prompts and noise as the final ones). */
+  initialMeanReward?: number;
+  /** Where the run's files are, relative to the compare output directory. */
+  dir?: string;
+  /** Sample grids of the initial and the final evaluation, relative paths. */
+  grids?: { start: string; end: string };
+}
+
+/** `summary.json`: `{ reward, methods: { <algo>: { runs: [...] } } }` plus the settings used. */
+export interface CompareSummary {
+  reward: string;
+  methods: Record<string, { runs: RunSummary[] }>;
+  /** Reward queries each run spent on training. */
+  budget?: number;
+  model?: string;
+  settings?: Record<string, unknown>;
+  createdAt?: string;
+}
+
+/** Mean, sample std (n - 1; 0 for one value) and standard error of numbers. */
+export interface SeedStats {
+  n: number;
+  mean: number;
+  std: number;
+  sem: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Statistics over seeds: mean, sample standard deviation, standard error of the mean.
+ *
+ * @example
+ * seedStats([1, 3]); // { n: 2, mean: 2, std: 1.414..., sem: 1, min: 1, max: 3 }
+ */
+export function seedStats(values: readonly number[]): SeedStats {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1) : 0;
+  const std = Math.sqrt(variance);
+  return { n, mean, std, sem: std / Math.sqrt(n), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** One row of the band chart: a method's mean curve over seeds with a +/- 1 standard error band. */
+export interface BandRow {
+  method: string;
+  queries: number;
+  mean: number;
+  lo: number;
+  hi: number;
+  seeds: number;
+}
+
+/**
+ * Averages each method's curves over seeds at every query count that all its runs share, with a band of
+ * +/- one standard error of the mean over seeds.
+ *
+ * @example
+ * const rows = curveBands(summary); // [{ method: 'ddpo-is', queries: 0, mean: -1.2, lo: -1.25, hi: -1.15, seeds: 2 }, ...]
+ */
+export function curveBands(summary: CompareSummary): BandRow[] {
+  const rows: BandRow[] = [];
+  for (const [method, { runs }] of Object.entries(summary.methods)) {
+    if (runs.length === 0) continue;
+    const queries = runs[0].curve.map((p) => p.queries).filter((q) => runs.every((r) => r.curve.some((p) => p.queries === q)));
+    for (const q of queries) {
+      const s = seedStats(runs.map((r) => r.curve.find((p) => p.queries === q)!.meanReward));
+      rows.push({ method, queries: q, mean: s.mean, lo: s.mean - s.sem, hi: s.mean + s.sem, seeds: s.n });
+    }
+  }
+  return rows;
+}
+
+/** One row of the summary table. */
+export interface TableRow {
+  method: string;
+  seeds: number;
+  initial: SeedStats;
+  final: SeedStats;
+  /** Final minus initial evaluation reward, per seed, then summarised. */
+  gain: SeedStats;
+  wallSeconds: SeedStats;
+}
+
+/**
+ * The summary table: per method, initial and final evaluation reward and the gain, over seeds.
+ *
+ * @example
+ * summaryTable(summary).map((r) => `${r.method}: ${r.final.mean.toFixed(3)} +/- ${r.final.std.toFixed(3)}`);
+ */
+export function summaryTable(summary: CompareSummary): TableRow[] {
+  return Object.entries(summary.methods)
+    .filter(([, m]) => m.runs.length > 0)
+    .map(([method, { runs }]) => {
+      const initial = runs.map((r) => r.initialMeanReward ?? r.curve[0]?.meanReward ?? Number.NaN);
+      const final = runs.map((r) => r.finalMeanReward);
+      return {
+        method,
+        seeds: runs.length,
+        initial: seedStats(initial),
+        final: seedStats(final),
+        gain: seedStats(final.map((f, i) => f - initial[i])),
+        wallSeconds: seedStats(runs.map((r) => r.wallSeconds)),
+      };
+    });
+}

@@ -1,0 +1,147 @@
+// tiny-unet-32 (design/tiny-unet.md): an epsilon-prediction UNet on 32x32 RGB, traced into a graph
+// with parameters as inputs. Parameter names and layouts are the PyTorch peer's (Linear [out, in],
+// Conv [out, in, kh, kw]), so its safetensors file loads by name.
+import {
+  add, concat, conv2dBias, cos, gather, GraphBuilder, groupNorm, linear, matmul, mul, reshape, silu, sin, softmax,
+  tensor, transpose, upsampleNearest2x, type Graph, type HostTensor, type Sym,
+} from '@ddpo/tensor';
+import { tinyUnet32ParamShapes } from './params.js';
+
+/**
+ * An epsilon network as @ddpo/policy consumes it (structurally the same interface; models does not
+ * import policy). Parameter values travel separately and are fed as graph inputs `param:<name>`.
+ */
+export interface EpsilonModel {
+  readonly name: string;
+  /** Prompt indices 0..P-1; index P is the null prompt (CFG). */
+  readonly numPrompts: number;
+  /** Per-example shape, [3, 32, 32] for tiny-unet-32. */
+  readonly sampleShape: readonly number[];
+  /** float32 parameters by name. */
+  readonly paramShapes: Readonly<Record<string, readonly number[]>>;
+  /** Adds the network to the builder of `sample`; returns noise_pred with sample's shape [B, ...sampleShape]. */
+  apply(params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym): Sym;
+}
+
+/** Options of {@link tinyUnet32}. */
+export interface TinyUnet32Options {
+  /** Number of real prompts P (the embedding has P + 1 rows); default 16. */
+  numPrompts?: number;
+}
+
+const GROUPS = 8;
+const EPS = 1e-5;
+const TIME_DIM = 64;
+
+type P = Record<string, Sym>;
+
+/** Conv(k, s) with padding (k-1)/2 and bias, weights `${name}.weight` / `${name}.bias`. */
+function conv(p: P, name: string, x: Sym, stride = 1): Sym {
+  const k = p[`${name}.weight`].shape[2];
+  return conv2dBias(x, p[`${name}.weight`], p[`${name}.bias`], { stride, padding: (k - 1) / 2 });
+}
+
+function gn(p: P, name: string, x: Sym): Sym {
+  return groupNorm(x, p[`${name}.weight`], p[`${name}.bias`], GROUPS, EPS);
+}
+
+function lin(p: P, name: string, x: Sym): Sym {
+  return linear(x, p[`${name}.weight`], p[`${name}.bias`]);
+}
+
+/** Sinusoidal embedding of t [B] -> [B, 64]: f_i = exp(-ln(10000) i / 32), concat(sin(t f), cos(t f)). */
+export function sinusoidalEmbedding(t: Sym, dim = TIME_DIM): Sym {
+  const half = dim / 2;
+  const f = new Float32Array(half);
+  for (let i = 0; i < half; i++) f[i] = Math.exp((-Math.log(10000) * i) / half);
+  const args = mul(reshape(t, [t.shape[0], 1]), t.builder.constant(tensor(f, [1, half])));
+  return concat([sin(args), cos(args)], 1);
+}
+
+/** ResBlock(cin -> cout) of the design page, conditioned on the embedding e [B, 128]. */
+function resBlock(p: P, name: string, x: Sym, e: Sym): Sym {
+  const cout = p[`${name}.c1.weight`].shape[0];
+  let h = conv(p, `${name}.c1`, silu(gn(p, `${name}.n1`, x)));
+  h = add(h, reshape(lin(p, `${name}.t`, e), [e.shape[0], cout, 1, 1]));
+  h = conv(p, `${name}.c2`, silu(gn(p, `${name}.n2`, h)));
+  return add(h, `${name}.skip.weight` in p ? conv(p, `${name}.skip`, x) : x);
+}
+
+/** One-head self-attention over the H*W tokens, with a residual connection. */
+function attention(p: P, name: string, x: Sym): Sym {
+  const [b, c, hh, ww] = x.shape;
+  const y = transpose(reshape(gn(p, `${name}.n`, x), [b, c, hh * ww]), [0, 2, 1]);
+  const q = lin(p, `${name}.q`, y), k = lin(p, `${name}.k`, y), v = lin(p, `${name}.v`, y);
+  const scores = mul(matmul(q, transpose(k, [0, 2, 1])), 1 / Math.sqrt(c));
+  const a = matmul(softmax(scores, -1), v);
+  const o = transpose(lin(p, `${name}.o`, a), [0, 2, 1]);
+  return add(x, reshape(o, [b, c, hh, ww]));
+}
+
+/** The whole network: layers 1-11 of the design page. */
+function forward(p: P, sample: Sym, timestep: Sym, prompt: Sym): Sym {
+  const temb = lin(p, 't2', silu(lin(p, 't1', sinusoidalEmbedding(timestep))));
+  const e = silu(add(temb, gather(p['emb.weight'], prompt)));
+  const h0 = conv(p, 'cin', sample);
+  const h1 = resBlock(p, 'r1', h0, e);
+  const h3 = resBlock(p, 'r2', conv(p, 'd1', h1, 2), e);
+  const h5 = resBlock(p, 'm1', conv(p, 'd2', h3, 2), e);
+  const h7 = resBlock(p, 'm2', attention(p, 'att', h5), e);
+  const h8 = resBlock(p, 'r3', concat([conv(p, 'u2', upsampleNearest2x(h7)), h3], 1), e);
+  const h9 = resBlock(p, 'r4', concat([conv(p, 'u1', upsampleNearest2x(h8)), h1], 1), e);
+  return conv(p, 'cout', silu(gn(p, 'nout', h9)));
+}
+
+/**
+ * tiny-unet-32 as an {@link EpsilonModel}.
+ *
+ * @example
+ * const model = tinyUnet32();
+ * const b = new GraphBuilder();
+ * const params = Object.fromEntries(Object.entries(model.paramShapes).map(([k, s]) => [k, b.input(`param:${k}`, s)]));
+ * const eps = model.apply(params, b.input('sample', [2, 3, 32, 32]), b.input('timestep', [2]), b.input('prompt', [2], 'int64'));
+ */
+export function tinyUnet32(opts: TinyUnet32Options = {}): EpsilonModel {
+  const numPrompts = opts.numPrompts ?? 16;
+  const paramShapes = tinyUnet32ParamShapes(numPrompts);
+  return Object.freeze({
+    name: 'tiny-unet-32',
+    numPrompts,
+    sampleShape: Object.freeze([3, 32, 32]),
+    paramShapes,
+    apply: (params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym) => forward(params, sample, timestep, prompt),
+  });
+}
+
+/** Declares `param:<name>` inputs for every parameter of a model on a builder. */
+export function paramInputs(b: GraphBuilder, model: EpsilonModel): Record<string, Sym> {
+  return Object.fromEntries(Object.entries(model.paramShapes).map(([k, s]) => [k, b.input(`param:${k}`, s)]));
+}
+
+/**
+ * The forward graph of tiny-unet-32 at a fixed batch: inputs `sample` [B, 3, 32, 32] float32,
+ * `timestep` [B] float32, `prompt` [B] int64 and `param:<name>`; output `noise_pred`.
+ *
+ * @example
+ * const graph = tinyUnet32Graph(4);
+ * const out = evaluate(graph, { sample, timestep, prompt, ...feedsOf(params) }).noise_pred;
+ */
+export function tinyUnet32Graph(batch: number, opts: TinyUnet32Options = {}): Graph {
+  const model = tinyUnet32(opts);
+  const b = new GraphBuilder();
+  const sample = b.input('sample', [batch, ...model.sampleShape]);
+  const timestep = b.input('timestep', [batch]);
+  const prompt = b.input('prompt', [batch], 'int64');
+  b.output('noise_pred', model.apply(paramInputs(b, model), sample, timestep, prompt));
+  return b.build();
+}
+
+/**
+ * Parameter values as graph feeds: `{ 'param:<name>': tensor }`.
+ *
+ * @example
+ * await compiled.run({ sample, timestep, prompt, ...paramFeeds(params) });
+ */
+export function paramFeeds(params: Record<string, HostTensor>): Record<string, HostTensor> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [`param:${k}`, v]));
+}
