@@ -14,7 +14,12 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-pack-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** Environment without the workspace's source condition, as a user's shell has. */
-const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS'));
+// A user's plain environment: no vitest variables, and no colours (nx sets FORCE_COLOR, which would
+// make console.log print ANSI escapes that the expected output does not have).
+const userEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'FORCE_COLOR')),
+  NO_COLOR: '1',
+};
 
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, env: userEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
