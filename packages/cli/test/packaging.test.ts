@@ -13,8 +13,7 @@ const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-pack-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** Environment without the workspace's source condition, as a user's shell has. */
-// A user's plain environment: no vitest variables, and no colours (nx sets FORCE_COLOR, which would
+// Environment without the workspace's source condition, as a user's shell has: no vitest variables, no colours (nx sets FORCE_COLOR, which would
 // make console.log print ANSI escapes that the expected output does not have).
 const userEnv = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'FORCE_COLOR')),
