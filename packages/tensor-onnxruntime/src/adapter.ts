@@ -6,7 +6,9 @@ import * as ort from 'onnxruntime-node';
 import { checkFeeds, DdpoError, type CompiledGraph, type Graph, type TensorAdapter, type TensorMap } from '@ddpo/tensor';
 import { fromOrtTensor, toOrtFeeds } from './convert.js';
 import { OnnxRuntimeError } from './errors.js';
-import { lowerGraph, serializeModel } from './lower.js';
+import { lowerGraph, serializeModel, type LowerOptions } from './lower.js';
+import { nchwcBlockSize } from './nchwc.js';
+import type { FusionName } from './fusion.js';
 import { probeCuda } from './cuda.js';
 
 /** Options of `createOnnxRuntimeAdapter`. */
@@ -25,6 +27,20 @@ export interface OnnxRuntimeAdapterOptions {
   enableCpuMemArena?: boolean;
   /** ORT log severity for sessions: 0 verbose ... 4 fatal (default 4: errors reach the caller as thrown OnnxRuntimeErrors). */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /**
+   * CPU: run float32 convolutions in ORT's blocked NCHWc layout (default true; ignored on CUDA and
+   * where ORT has no NCHWc kernels). About 1.2x faster convolutions than plain Conv, whose weights,
+   * being graph inputs, ORT cannot reorder itself (docs/benchmarks.md).
+   */
+  nchwc?: boolean;
+  /**
+   * Let idle intra-op threads spin between ops (ORT's own default) instead of sleeping (default
+   * false). Spinning saves a wake-up per parallel op on an idle machine, but on a loaded one a
+   * spinning thread takes the core its partner needs: 1.4-1.7x slower steps (docs/benchmarks.md).
+   */
+  allowSpinning?: boolean;
+  /** Lowering patterns to leave out (see `FUSIONS`; default: none). */
+  disableFusions?: readonly FusionName[];
 }
 
 /**
@@ -46,9 +62,11 @@ export async function createOnnxRuntimeAdapter(opts: OnnxRuntimeAdapterOptions =
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
     enableCpuMemArena: opts.enableCpuMemArena ?? true,
     logSeverityLevel: opts.logSeverityLevel ?? 4,
+    extra: { session: { intra_op: { allow_spinning: opts.allowSpinning === true ? '1' : '0' } } },
   };
   if (device === 'cuda') await probeCuda(deviceId, sessionOptions);
-  return new OnnxRuntimeAdapter(device === 'cuda' ? `onnxruntime-cuda:${deviceId}` : 'onnxruntime-cpu', sessionOptions);
+  const block = device === 'cpu' && (opts.nchwc ?? true) ? await nchwcBlockSize() : 0;
+  return new OnnxRuntimeAdapter(device === 'cuda' ? `onnxruntime-cuda:${deviceId}` : 'onnxruntime-cpu', sessionOptions, { nchwcBlockSize: block, disableFusions: opts.disableFusions });
 }
 
 /**
@@ -69,6 +87,8 @@ export class OnnxRuntimeAdapter implements TensorAdapter {
     readonly name: string,
     /** The ORT session options every compiled graph uses. */
     readonly sessionOptions: Readonly<ort.InferenceSession.SessionOptions>,
+    /** How graphs are lowered (NCHWc block size; see `lowerGraph`). */
+    readonly lowerOptions: Readonly<Pick<LowerOptions, 'nchwcBlockSize' | 'disableFusions'>> = {},
   ) {}
 
   get compiledCount(): number {
@@ -97,7 +117,7 @@ export class OnnxRuntimeAdapter implements TensorAdapter {
   }
 
   private async create(graph: Graph): Promise<OrtCompiledGraph> {
-    const bytes = serializeModel(lowerGraph(graph));
+    const bytes = serializeModel(lowerGraph(graph, this.lowerOptions));
     const session = await this.createSession(bytes);
     this.count++;
     const compiled = new OrtCompiledGraph(graph, session, this.name, (c) => {

@@ -5,6 +5,8 @@
 export { createOnnxRuntimeAdapter, OnnxRuntimeAdapter, type OnnxRuntimeAdapterOptions } from './adapter.js';
 export { lowerings, lowerGraph, serializeModel, type Lowering, type LowerContext, type LowerOptions } from './lower.js';
 export { toOrtTensor, fromOrtTensor } from './convert.js';
+export { nchwcBlockSize, NCHWC_DOMAIN } from './nchwc.js';
+export { FUSIONS, type FusionName } from './fusion.js';
 export { probeCuda, cudaStatus } from './cuda.js';
 export { OPSET } from './proto.js';
 export {

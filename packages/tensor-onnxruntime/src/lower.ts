@@ -1,16 +1,18 @@
 // Lowers a @ddpo/tensor Graph to one ONNX model (opset 17). `lowerings` is a mapped type over the
 // primitive union, so a primitive without a lowering fails `tsc`. Graph inputs become ONNX graph
-// inputs (or initializers, when `initializers` provides their values, as export does).
+// inputs (or initializers, when `initializers` provides their values, as export does). Graph
+// patterns (fusion.ts) are planned first: fused chains, folded zero terms, NCHWc convolutions.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import { tensor, type Graph, type HostTensor, type Node, type Primitive, type TensorMap, type TypeInfo } from '@ddpo/tensor';
 import { LoweringError } from './errors.js';
+import { planLowering, type FusionName, type PlanOptions } from './fusion.js';
 import { attribute, IR_VERSION, onnxType, OPSET, tensorProto, valueInfo, type AttrValue } from './proto.js';
 
 /** What a lowering may do: append ONNX nodes and initializers. */
 export interface LowerContext {
-  /** Appends an ONNX node with one output and returns that output's name. */
-  emit(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>): string;
+  /** Appends an ONNX node with one output and returns that output's name (`domain`: '' = ONNX). */
+  emit(opType: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, domain?: string): string;
   /** Adds a constant holding `t` and returns its name. */
   constant(t: HostTensor): string;
   /** A 1-D int64 constant (shapes, axes, pads, slice bounds). */
@@ -142,6 +144,13 @@ export interface LowerOptions {
   /** Written into the model (`graph.name`, `producer_name`). */
   name?: string;
   docString?: string;
+  /**
+   * Lower float32 convolutions to ONNX Runtime's NCHWc kernels with this channel block size (see
+   * `nchwcBlockSize()`); 0 or absent = standard Conv. Such a model runs on ORT's CPU provider only.
+   */
+  nchwcBlockSize?: number;
+  /** Graph patterns not to apply (see `FUSIONS`); all apply by default. */
+  disableFusions?: readonly FusionName[];
 }
 
 /**
@@ -159,11 +168,13 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
   const inits: TensorProto[] = [];
   let counter = 0;
   const fresh = () => `${prefix}${counter++}`;
+  const domains = new Set<string>();
   const ctx: LowerContext = {
-    emit(opType, inputs, attrs = {}) {
+    emit(opType, inputs, attrs = {}, domain = '') {
       const out = fresh();
       const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
-      nodes.push(create(NodeProtoSchema, { opType, input: [...inputs], output: [out], name: `${opType}_${out}`, attribute: attribute_ }));
+      if (domain !== '') domains.add(domain);
+      nodes.push(create(NodeProtoSchema, { opType, domain, input: [...inputs], output: [out], name: `${opType}_${out}`, attribute: attribute_ }));
       return out;
     },
     // Constant nodes, not initializers: re-importing an exported model then tells the graph's
@@ -175,7 +186,7 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
       return ctx.constant(tensor(values.map((v) => BigInt(v)), [values.length], 'int64'));
     },
   };
-  const names = lowerNodes(graph, ctx, opts.initializers ?? {}, inits);
+  const names = lowerNodes(graph, ctx, opts.initializers ?? {}, inits, { nchwcBlockSize: opts.nchwcBlockSize, disable: opts.disableFusions });
   const inputs = graph.inputs
     .filter((i) => opts.initializers?.[i.name] === undefined)
     .map((i) => valueInfo(i.name, graph.nodes[i.id].shape, graph.nodes[i.id].dtype));
@@ -187,7 +198,10 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
   const g = create(GraphProtoSchema, { name: opts.name ?? 'ddpo', node: nodes, initializer: inits, input: inputs, output: outputs });
   return create(ModelProtoSchema, {
     irVersion: IR_VERSION,
-    opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(OPSET) })],
+    opsetImport: [
+      create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(OPSET) }),
+      ...[...domains].map((domain) => create(OperatorSetIdProtoSchema, { domain, version: 1n })),
+    ],
     producerName: '@ddpo/tensor-onnxruntime',
     producerVersion: '0.1.0',
     docString: opts.docString ?? '',
@@ -195,8 +209,9 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
   });
 }
 
-function lowerNodes(graph: Graph, ctx: LowerContext, initializers: TensorMap, inits: TensorProto[]): string[] {
+function lowerNodes(graph: Graph, ctx: LowerContext, initializers: TensorMap, inits: TensorProto[], planOptions: PlanOptions): string[] {
   const names: string[] = new Array(graph.nodes.length);
+  const { plans, need } = planLowering(graph, planOptions);
   for (const n of graph.nodes) {
     if (n.op === 'input') {
       const value = initializers[n.params.name];
@@ -204,9 +219,15 @@ function lowerNodes(graph: Graph, ctx: LowerContext, initializers: TensorMap, in
       names[n.id] = n.params.name;
       continue;
     }
-    const ins = n.inputs.map((j) => names[j]);
-    const types = n.inputs.map((j) => graph.nodes[j]);
-    names[n.id] = (lowerings[n.op] as Lowering<Primitive>)(ctx, n as Node<Primitive>, ins, types);
+    if (!need[n.id]) continue;
+    const plan = plans[n.id];
+    if (plan.kind === 'alias') names[n.id] = names[plan.of];
+    else if (plan.kind === 'fused') names[n.id] = plan.emit(ctx, plan.operands.map((j) => names[j]));
+    else {
+      const ins = plan.operands.map((j) => names[j]);
+      const types = plan.operands.map((j) => graph.nodes[j]);
+      names[n.id] = (lowerings[n.op] as Lowering<Primitive>)(ctx, n as Node<Primitive>, ins, types);
+    }
   }
   return names;
 }

@@ -10,9 +10,21 @@ import { ShapeError } from './errors.js';
 import { normalizeAxes } from './ops/broadcast.js';
 
 /**
+ * `value` with the elementwise derivative `dydx` with respect to `x` in place of the one autodiff
+ * would trace through `value`'s own nodes: value + sg(dydx) * (x - sg(x)), sg = stopGradient. The
+ * second term is zero for finite x, so the value is unchanged; reverse mode sees only g * dydx.
+ * ONNX lowering folds the zero term away, so forward-only graphs compute nothing extra.
+ */
+function withDerivative(value: Sym, x: Sym, dydx: Sym): Sym {
+  return add(stopGradient(value), mul(stopGradient(dydx), sub(x, stopGradient(x))));
+}
+
+/**
  * Logistic sigmoid 1 / (1 + exp(-x)), evaluated as where(x > 0, 1 / (1 + z), z / (1 + z)) with
- * z = exp(-|x|) <= 1: the plain form overflows exp(-x) for x < -88 (float32) and its gradient
- * becomes inf * 0 = NaN there; this one is finite everywhere, value and gradient.
+ * z = exp(-|x|) <= 1: the plain form overflows exp(-x) for x < -88 (float32). Its gradient is
+ * s (1 - s), supplied directly: forward + backward lower to 6 ONNX ops instead of the 39 that
+ * autodiff traces through the stable form (docs/benchmarks.md); finite everywhere. For x = +-Infinity the value is NaN on an adapter that evaluates the
+ * zero-valued gradient term literally (Infinity - Infinity); the ONNX lowering gives 1 and 0.
  *
  * @example
  * const y = sigmoid(b.input('x', [4])); // elementwise, in (0, 1)
@@ -20,7 +32,8 @@ import { normalizeAxes } from './ops/broadcast.js';
 export function sigmoid(x: Sym): Sym {
   const z = exp(neg(maximum(x, neg(x))));
   const denom = add(z, 1);
-  return where(greater(x, 0), div(1, denom), div(z, denom));
+  const s = where(greater(x, 0), div(1, denom), div(z, denom));
+  return withDerivative(s, x, mul(s, sub(1, s)));
 }
 
 /**
@@ -68,7 +81,9 @@ function channelShape(x: Sym): number[] {
 /**
  * GroupNorm (Wu & He 2018) with PyTorch semantics: x [N, C, ...] split into `groups` groups of
  * C / groups channels; each (sample, group) normalised by its mean and biased variance, then
- * scaled by gamma [C] and shifted by beta [C].
+ * scaled by gamma [C] and shifted by beta [C]. Its derivative is supplied (see groupNormJvp):
+ * autodiff through the mean and variance nodes traces more full-size passes (31 ONNX ops for
+ * forward + backward against 24).
  *
  * @example
  * const y = groupNorm(b.input('h', [2, 32, 8, 8]), b.input('g', [32]), b.input('b', [32]), 8);
@@ -79,12 +94,25 @@ export function groupNorm(x: Sym, gamma: Sym, beta: Sym, groups: number, eps = 1
     throw new ShapeError('groupNorm', [x.shape], `expected x [N, C, ...] with C divisible by groups = ${groups}`);
   }
   const xg = reshape(x, [N, groups, -1]);
-  const mu = mean(xg, 2, true);
-  const centered = sub(xg, mu);
-  const variance = mean(mul(centered, centered), 2, true);
-  const normed = reshape(div(centered, sqrt(add(variance, eps))), [...x.shape]);
+  const centered = sub(xg, mean(xg, 2, true));
+  const rstd = div(1, sqrt(add(mean(mul(centered, centered), 2, true), eps)));
+  const xhat = mul(centered, rstd);
+  const normed = reshape(add(stopGradient(xhat), groupNormJvp(xg, xhat, rstd)), [...x.shape]);
   const cs = channelShape(x);
   return add(mul(normed, reshape(gamma, cs)), reshape(beta, cs));
+}
+
+/**
+ * The zero-valued term that carries GroupNorm's derivative: J v for v = x - stopGradient(x), with
+ * J = rstd (I - 1 1^T / L - xhat xhat^T / L) per group of L elements, the Jacobian of
+ * xhat = (x - mean) * rstd (d rstd / dx_j = -rstd^3 (x_j - mean) / L). J is symmetric, so reverse
+ * mode through J v yields J^T g = rstd (g - mean(g) - xhat mean(g xhat)) directly. The coefficients
+ * are stopGradient values; -xhat is precomputed so no negation runs on full-size cotangents.
+ */
+function groupNormJvp(xg: Sym, xhat: Sym, rstd: Sym): Sym {
+  const v = sub(xg, stopGradient(xg));
+  const inner = add(add(v, neg(mean(v, 2, true))), mul(stopGradient(neg(xhat)), mean(mul(v, stopGradient(xhat)), 2, true)));
+  return mul(stopGradient(rstd), inner);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { PrimitiveParams, TypeInfo } from '../ir.js';
 import type { OpRules } from '../rules.js';
 import { broadcastIndex, broadcastShapes, unbroadcast } from './broadcast.js';
 import { add, cast, equal, less, where } from './elementwise.js';
-import { flip, pad, reshape, slice, transpose } from './movement.js';
+import { concat, flip, pad, reshape, slice, transpose } from './movement.js';
 import { sum } from './reduce.js';
 
 /** A gather index outside [-V, V) for a table of V rows. */
@@ -213,27 +213,35 @@ function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams)
 }
 
 /**
- * Weight gradient: gw[o, c, i, j] = sum_{n, ho, wo} g[n, o, ho, wo] xpad[n, c, dil*i + s*ho, ...],
- * a convolution of x^T [C, N, H, W] with g^T [O, N, Ho, Wo] as the kernel, stride and dilation
- * swapped; the result [C, O, kh', kw'] is cropped to [kh, kw] and transposed to [O, C, kh, kw].
+ * Weight gradient as one GEMM per kernel tap: gw[:, :, i, j] = g^T [O, N*Ho*Wo] @ tap_ij^T, where
+ * tap_ij [C, N*Ho*Wo] is the strided slice of the padded x^T [C, N, H', W'] that tap (i, j) reads:
+ * gw[o, c, i, j] = sum_{n, ho, wo} g[n, o, ho, wo] xpad[n, c, dil*i + s*ho, dil*j + s*wo]. The
+ * textbook form (a convolution of x^T with g^T as a kernel as large as the whole output map) ran
+ * 2-5x slower on ONNX Runtime, one im2col matrix + one GEMM 1.3x slower (the extra concat pass);
+ * docs/benchmarks.md has the measurements.
  */
 function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym {
-  const [, , H, W] = x.shape;
-  const [, , kh, kw] = wShape;
+  const [N, C, H, W] = x.shape;
+  const [O, , kh, kw] = wShape;
   const [, , Ho, Wo] = g.shape;
   const [sh, sw] = p.strides;
   const [dh, dw] = p.dilations;
-  const [pt, pl, pb, pr] = p.pads;
-  // Trailing padding the last kernel tap can reach; more would only compute rows we crop away.
+  const [pt, pl] = p.pads;
+  // Rows / columns past x's end that the last tap reads (never more than the conv's own padding).
   const needB = Math.max(0, dh * (kh - 1) + sh * (Ho - 1) + 1 - H - pt);
   const needR = Math.max(0, dw * (kw - 1) + sw * (Wo - 1) + 1 - W - pl);
-  const r = conv2dRaw(transpose(x, [1, 0, 2, 3]), transpose(g, [1, 0, 2, 3]), {
-    strides: [dh, dw],
-    pads: [pt, pl, Math.min(pb, needB), Math.min(pr, needR)],
-    dilations: [sh, sw],
-  });
-  const cropped = r.shape[2] !== kh || r.shape[3] !== kw ? slice(r, [0, 0], [kh, kw], [2, 3]) : r;
-  return transpose(cropped, [1, 0, 2, 3]);
+  let xt = transpose(x, [1, 0, 2, 3]);
+  if (pt + pl + needB + needR > 0) xt = pad(xt, [0, 0, pt, pl, 0, 0, needB, needR]);
+  const NP = N * Ho * Wo;
+  const gt = reshape(transpose(g, [1, 0, 2, 3]), [O, NP]);
+  const taps: Sym[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tap = slice(xt, [i * dh, j * dw], [i * dh + sh * (Ho - 1) + 1, j * dw + sw * (Wo - 1) + 1], [2, 3], [sh, sw]);
+      taps.push(reshape(matmul(gt, transpose(reshape(tap, [C, NP]), [1, 0])), [O, C, 1]));
+    }
+  }
+  return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [O, C, kh, kw]);
 }
 
 const conv2dRules: OpRules<'conv2d'> = {

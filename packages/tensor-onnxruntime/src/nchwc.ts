@@ -1,0 +1,107 @@
+// ONNX Runtime's blocked-layout (NCHWc) convolution, used directly. ORT's own NchwcTransformer
+// rewrites a Conv into NCHWc kernels only when its weights are constant initializers; here the
+// weights are graph inputs (parameters, or the flipped weights of an input gradient), so the
+// lowering emits the com.microsoft.nchwc ops itself and reorders the weights inside the graph
+// (OIHW -> OIHWBiBo, MLAS's layout: [O/B, C/B, kh, kw, B_in, B_out]).
+import { create, toBinary } from '@bufbuild/protobuf';
+import * as ort from 'onnxruntime-node';
+import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema } from 'onnx-buf';
+import type { LowerContext } from './lower.js';
+import { IR_VERSION, OPSET, valueInfo } from './proto.js';
+
+/** The ONNX domain of ORT's NCHWc kernels (opset 1). */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
+
+/** A conv2d to emit in NCHWc form: operand value names and the conv's shapes and attributes. */
+export interface NchwcConvArgs {
+  x: string;
+  w: string;
+  bias?: string;
+  /** w's shape [O, C, kh, kw]; C must be a multiple of the block size. */
+  wShape: readonly number[];
+  strides: readonly number[];
+  pads: readonly number[];
+  dilations: readonly number[];
+}
+
+/**
+ * Emits ReorderInput(x) -> nchwc Conv(x, reordered w, padded bias) -> ReorderOutput; output
+ * channels are padded to a multiple of `block` with zero filters (and cut off again at the end).
+ * `reordered` caches ReorderInput per input name, so convs sharing an input reorder it once.
+ *
+ * @example
+ * const y = emitNchwcConv(ctx, 16, { x, w, wShape: [64, 64, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] }, cache);
+ */
+export function emitNchwcConv(ctx: LowerContext, block: number, a: NchwcConvArgs, reordered: Map<string, string>): string {
+  const [O, C, kh, kw] = a.wShape;
+  const Op = Math.ceil(O / block) * block;
+  const padO = (v: string, rank: number) => {
+    if (Op === O) return v;
+    const pads = new Array<number>(2 * rank).fill(0);
+    pads[rank] = Op - O;
+    return ctx.emit('Pad', [v, ctx.int64s(pads)], { mode: { string: 'constant' } });
+  };
+  const w6 = ctx.emit('Reshape', [padO(a.w, 4), ctx.int64s([Op / block, block, C / block, block, kh, kw])]);
+  const wt = ctx.emit('Transpose', [w6], { perm: { ints: [0, 2, 4, 5, 3, 1] } });
+  const wb = ctx.emit('Reshape', [wt, ctx.int64s([Op, C, kh, kw])]);
+  let xr = reordered.get(a.x);
+  if (xr === undefined) {
+    xr = ctx.emit('ReorderInput', [a.x], {}, NCHWC_DOMAIN);
+    reordered.set(a.x, xr);
+  }
+  const inputs = a.bias === undefined ? [xr, wb] : [xr, wb, padO(a.bias, 1)];
+  const y = ctx.emit(
+    'Conv',
+    inputs,
+    {
+      kernel_shape: { ints: [kh, kw] },
+      strides: { ints: [...a.strides] },
+      pads: { ints: [...a.pads] },
+      dilations: { ints: [...a.dilations] },
+      group: { int: 1 },
+    },
+    NCHWC_DOMAIN,
+  );
+  return ctx.emit('ReorderOutput', [y], { channels: { int: O } }, NCHWC_DOMAIN);
+}
+
+/** A model reordering x [1, c, 1, 1] into NCHWc (padded to [1, B, 1, 1]), to find the block size B. */
+function reorderProbe(c: number): Uint8Array {
+  const node = create(NodeProtoSchema, { opType: 'ReorderInput', domain: NCHWC_DOMAIN, input: ['x'], output: ['y'], name: 'probe' });
+  const graph = create(GraphProtoSchema, { name: 'nchwc-probe', node: [node], input: [valueInfo('x', [1, c, 1, 1], 'float32')], output: [valueInfo('y', [1, c, 1, 1], 'float32')] });
+  const opsetImport = [
+    create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(OPSET) }),
+    create(OperatorSetIdProtoSchema, { domain: NCHWC_DOMAIN, version: 1n }),
+  ];
+  return toBinary(ModelProtoSchema, create(ModelProtoSchema, { irVersion: IR_VERSION, opsetImport, graph }));
+}
+
+/** The channel count ReorderInput pads 4 channels to (the block size), or 0 when it fails. */
+async function reorderedChannels(): Promise<number> {
+  try {
+    const s = await ort.InferenceSession.create(reorderProbe(4), { executionProviders: ['cpu'], logSeverityLevel: 4 });
+    try {
+      const { y } = await s.run({ x: new ort.Tensor('float32', new Float32Array(4), [1, 4, 1, 1]) });
+      return Number(y.dims[1]);
+    } finally {
+      await s.release();
+    }
+  } catch {
+    return 0;
+  }
+}
+
+let probed: Promise<number> | undefined;
+
+/**
+ * ORT's NCHWc channel block size on this CPU (16 with AVX-512, 8 with AVX2), or 0 when its NCHWc
+ * kernels are missing: ReorderInput pads the channels of a 4-channel probe up to one block.
+ * Probed once per process (one tiny session).
+ *
+ * @example
+ * await nchwcBlockSize(); // 16 on an AVX-512 machine
+ */
+export function nchwcBlockSize(): Promise<number> {
+  probed ??= reorderedChannels().then((b) => (b >= 8 && (b & (b - 1)) === 0 ? b : 0));
+  return probed;
+}

@@ -1,0 +1,151 @@
+// `npm run bench` (root) / `npm run bench` (tools/): how close sampling and DDPO training of
+// tiny-unet-32 come to the machine's own ceiling, a 1024^3 float32 MatMul in a raw onnxruntime
+// session measured in the same run. Prints a table; `--json FILE` writes the figures; `--quick`
+// runs small sizes (a smoke test, numbers meaningless); `--compare` also runs the whole default
+// `ddpo compare` (2 algorithms x 2 seeds, ~15 min) for its wall time and peak RSS.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { tinyUnet32Graph } from '@ddpo/models';
+import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
+import { graphFlops } from './flops.js';
+import { GemmProbe, median, type Rate } from './measure.js';
+import { ddpoEpochs, forwardOurs, forwardTorch, sampling, training, type Ctx, type EpochResult } from './sections.js';
+import { loadModel } from './workloads.js';
+import { compareSettings, runDefaultCompare } from './compare.js';
+
+/** Sections that `--only` may select. */
+const SECTIONS = ['torch', 'forward', 'sample', 'train', 'epoch', 'compare-epoch'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Args {
+  quick: boolean;
+  json?: string;
+  compare: boolean;
+  reps?: number;
+  only?: Set<Section>;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, compare: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--quick') a.quick = true;
+    else if (k === '--compare') a.compare = true;
+    else if (k === '--json') a.json = argv[++i];
+    else if (k === '--reps') a.reps = Number(argv[++i]);
+    else if (k === '--only') a.only = new Set(argv[++i].split(',').map((x) => section(x)));
+    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --only LIST, --compare)`);
+  }
+  if (a.json === undefined && argv.includes('--json')) throw new Error('bench: --json needs a file name');
+  return a;
+}
+
+function section(x: string): Section {
+  if (!(SECTIONS as readonly string[]).includes(x)) throw new Error(`bench: --only: unknown section '${x}' (expected some of ${SECTIONS.join(', ')})`);
+  return x as Section;
+}
+
+/** Sizes of a full run and of --quick. */
+function sizes(quick: boolean) {
+  return quick
+    ? { gemmN: 256, fwdBatch: 4, sampleBatch: 4, steps: 2, trainBatch: 4, epochs: 1, reps: 2 }
+    : { gemmN: 1024, fwdBatch: 32, sampleBatch: 32, steps: 20, trainBatch: 16, epochs: 2, reps: 5 };
+}
+
+function machine(): Record<string, string | number> {
+  const cpu = os.cpus()[0]?.model ?? 'unknown';
+  return { nproc: os.availableParallelism(), cpu, onnxruntime: ort.env.versions.common ?? 'unknown', node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' ') };
+}
+
+const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const sz = sizes(args.quick);
+  const reps = args.reps ?? sz.reps;
+  const threads = Math.min(2, os.availableParallelism());
+  const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads });
+  const gemm = await GemmProbe.create(sz.gemmN, adapter.sessionOptions);
+  const { model, params, weights } = loadModel();
+  const fwdFlop = graphFlops(tinyUnet32Graph(1, { numPrompts: model.numPrompts }));
+  const ctx: Ctx = { adapter, gemm, model, params, fwdFlop, reps };
+  const m0 = machine();
+  console.log(`machine: ${m0.nproc} cores, ${m0.cpu}, onnxruntime ${m0.onnxruntime}, node ${m0.node}, load average ${m0.loadavg}`);
+  console.log(`tiny-unet-32 (${weights} weights): forward ${fmt(fwdFlop / 1e6, 1)} MFLOP per image; ${threads} ORT threads, NCHWc block ${(adapter as { lowerOptions?: { nchwcBlockSize?: number } }).lowerOptions?.nchwcBlockSize ?? 0}`);
+
+  const on = (x: Section) => args.only === undefined || args.only.has(x);
+  const torchFile = fileURLToPath(new URL('../../packages/tensor-onnxruntime/test/fixtures/tiny-unet-32-torch.onnx', import.meta.url));
+  const torch = on('torch') ? await forwardTorch(ctx, sz.fwdBatch, torchFile) : undefined;
+  const fwd = on('forward') ? await forwardOurs(ctx, sz.fwdBatch) : undefined;
+  const smp = on('sample') ? await sampling(ctx, sz.sampleBatch, sz.steps) : undefined;
+  const trn = on('train') ? await training(ctx, sz.trainBatch, sz.steps) : undefined;
+  const epochCfg = { sampleBatchSize: sz.sampleBatch, sampleNumBatchesPerEpoch: 1, sampleNumSteps: sz.steps, sampleGuidanceScale: 1, trainBatchSize: sz.trainBatch };
+  const epoch = on('epoch') ? await ddpoEpochs(ctx, epochCfg, sz.epochs) : undefined;
+  const cmpCfg = args.quick ? { ...epochCfg, sampleBatchSize: 4, trainBatchSize: 4 } : await compareSettings();
+  const cmpEpoch = on('compare-epoch') ? await ddpoEpochs(ctx, cmpCfg, sz.epochs) : undefined;
+  const full = args.compare ? await runDefaultCompare() : undefined;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const m1 = machine();
+  const gemmGflops = median([torch, fwd, smp, trn].flatMap((r) => (r ? [r.gemmGflops] : [])));
+
+  type Row = [string, string, string, string];
+  const rate = (label: string, r: Rate | undefined, note: (r: Rate) => string): Row[] => (r ? [[label, `${fmt(r.gflops)} GFLOP/s`, pct(r.ratio), note(r)]] : []);
+  const ep = (label: string, e: EpochResult | undefined): Row[] =>
+    e ? [[label, `${fmt(e.gflops)} GFLOP/s`, pct(e.ratio), `${fmt(e.seconds, 2)} s (sample ${fmt(e.sampling, 2)}, reward ${fmt(e.rewarding, 2)}, train ${fmt(e.training, 2)})`]] : [];
+  const rows: Row[] = [
+    [`${sz.gemmN}^3 MatMul, raw ORT session`, `${fmt(gemmGflops)} GFLOP/s`, '100%', 'the ceiling (median of the runs paired with the rows below)'],
+    ...rate(`forward b${sz.fwdBatch}, PyTorch export, raw ORT`, torch, (r) => `${fmt(sz.fwdBatch / r.seconds, 0)} img/s`),
+    ...rate(`forward b${sz.fwdBatch}, ours (adapter)`, fwd, (r) => `${fmt(sz.fwdBatch / r.seconds, 0)} img/s`),
+    ...rate(`sampling b${sz.sampleBatch} x ${sz.steps} steps (rollout)`, smp, (r) => `${fmt(sz.sampleBatch / r.seconds, 2)} images/s, ${fmt(r.seconds, 2)} s per rollout`),
+    ...rate(`DDPO train step b${sz.trainBatch}`, trn, (r) => `${fmt(sz.trainBatch / r.seconds, 1)} samples/s`),
+    ...ep(`DDPO epoch b${sz.sampleBatch}, ${sz.steps} steps, train b${sz.trainBatch}`, epoch),
+    ...ep('DDPO epoch, `ddpo compare` settings', cmpEpoch),
+  ];
+  const w = [0, 1, 2].map((k) => Math.max(...rows.map((r) => r[k].length)));
+  console.log('');
+  for (const r of rows) console.log(`${r[0].padEnd(w[0])}  ${r[1].padStart(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`);
+  console.log('');
+  const cpuRatios = ([['sampling', smp], ['training', trn], ['forward', fwd], ['PyTorch export', torch]] as [string, Rate | undefined][]).flatMap(([k, r]) => (r ? [`${k} ${pct(r.ratioCpu)}`] : []));
+  if (cpuRatios.length > 0) console.log(`ratios by CPU time (less sensitive to other processes): ${cpuRatios.join(', ')}`);
+  console.log(`sessions compiled: ${adapter.compiledCount} in all${epoch ? `; per DDPO run ${epoch.sessionsAfterFirst} after epoch 1, ${epoch.sessionsAfterLast} after epoch ${epoch.epochs + 1}` : ''}`);
+  if (full) console.log(`default \`ddpo compare\` (child process): ${fmt(full.seconds, 0)} s for ${full.runs} runs, peak RSS ${fmt(full.peakRssMb, 0)} MB`);
+  console.log(`peak RSS of this process ${fmt(peakRssMb, 0)} MB; load average at the end ${m1.loadavg}`);
+
+  if (args.json !== undefined) {
+    const out = {
+      gemmGflops,
+      sampleGflops: smp?.gflops ?? null,
+      trainGflops: trn?.gflops ?? null,
+      sampleRatio: smp?.ratio ?? null,
+      trainRatio: trn?.ratio ?? null,
+      epochSeconds: epoch?.seconds ?? null,
+      sessionsCompiled: adapter.compiledCount,
+      peakRssMb,
+      forwardMflopPerImage: fwdFlop / 1e6,
+      imagesPerSecond: smp ? sz.sampleBatch / smp.seconds : null,
+      trainSamplesPerSecond: trn ? sz.trainBatch / trn.seconds : null,
+      sampleRatioCpu: smp?.ratioCpu ?? null,
+      trainRatioCpu: trn?.ratioCpu ?? null,
+      forward: fwd ?? null,
+      torchForward: torch ?? null,
+      sampling: smp ?? null,
+      training: trn ?? null,
+      epoch: epoch ?? null,
+      compareEpoch: cmpEpoch ?? null,
+      compareRun: full ?? null,
+      sizes: { ...sz, reps, quick: args.quick, threads },
+      machine: { start: m0, end: m1 },
+    };
+    fs.mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
+    fs.writeFileSync(args.json, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`wrote ${args.json}`);
+  }
+  await gemm.dispose();
+  await adapter.dispose();
+}
+
+await main();
