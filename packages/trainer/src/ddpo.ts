@@ -10,9 +10,7 @@ import { GraphBuilder, grad, type CompiledGraph, type Rng } from '@ddpo/tensor';
 import { numTrainTimesteps } from './config.js';
 import { gatherStep, shuffleOrder, type EpochSamples } from './samples.js';
 import { StatMeans, gradsOf } from './step.js';
-import { TrainerError } from './errors.js';
 import { Trainer, type TrainerOptions, type UpdateStats } from './trainer.js';
-import { resolveAdapter } from './adapter.js';
 
 /**
  * DDPO trainer (algorithm 'ddpo-is' or 'ddpo-sf').
@@ -27,18 +25,7 @@ export class DDPOTrainer extends Trainer {
 
   /** Validates the config, compiles the graphs and (optionally) resumes. */
   static async create(opts: TrainerOptions): Promise<DDPOTrainer> {
-    const { adapter, owned } = await resolveAdapter(opts.adapter);
-    try {
-      const t = new DDPOTrainer(opts, adapter, owned);
-      if (t.config.algorithm !== 'ddpo-is' && t.config.algorithm !== 'ddpo-sf') {
-        throw new TrainerError(`DDPOTrainer: config.algorithm is '${t.config.algorithm}', expected 'ddpo-is' or 'ddpo-sf' (use RWRTrainer for RWR)`);
-      }
-      await t.init();
-      return t;
-    } catch (e) {
-      if (owned) await adapter.dispose();
-      throw e;
-    }
+    return Trainer.build(opts, (adapter, owned) => new DDPOTrainer(opts, adapter, owned), ['ddpo-is', 'ddpo-sf'], 'use RWRTrainer for RWR');
   }
 
   /** Graph inputs: param:*, sample, timestep (int64), prompt, prev_sample, old_log_prob, advantages. */

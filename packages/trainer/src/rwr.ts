@@ -7,10 +7,8 @@ import { paramFeeds, paramInputs } from '@ddpo/policy';
 import { prepareNoisedBatch, rwrLossGraph, rwrWeights, sparseRwrWeights } from '@ddpo/rwr';
 import { GraphBuilder, HostTensor, grad, type CompiledGraph, type Rng } from '@ddpo/tensor';
 import { numTrainTimesteps } from './config.js';
-import { resolveAdapter } from './adapter.js';
 import { finalLatents, type EpochSamples } from './samples.js';
 import { StatMeans, gradsOf } from './step.js';
-import { TrainerError } from './errors.js';
 import { Trainer, type TrainerOptions, type UpdateStats } from './trainer.js';
 
 /**
@@ -41,18 +39,7 @@ export class RWRTrainer extends Trainer {
 
   /** Validates the config, compiles the graphs and (optionally) resumes. */
   static async create(opts: TrainerOptions): Promise<RWRTrainer> {
-    const { adapter, owned } = await resolveAdapter(opts.adapter);
-    try {
-      const t = new RWRTrainer(opts, adapter, owned);
-      if (t.config.algorithm !== 'rwr' && t.config.algorithm !== 'rwr-sparse') {
-        throw new TrainerError(`RWRTrainer: config.algorithm is '${t.config.algorithm}', expected 'rwr' or 'rwr-sparse' (use DDPOTrainer for DDPO)`);
-      }
-      await t.init();
-      return t;
-    } catch (e) {
-      if (owned) await adapter.dispose();
-      throw e;
-    }
+    return Trainer.build(opts, (adapter, owned) => new RWRTrainer(opts, adapter, owned), ['rwr', 'rwr-sparse'], 'use DDPOTrainer for DDPO');
   }
 
   /** Graph inputs: param:*, xt, timestep (float32), prompt (int64), noise, weights. */

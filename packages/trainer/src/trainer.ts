@@ -18,6 +18,7 @@ import type { EpochSamples } from './samples.js';
 import { optimizerFromState, optimizerToState } from './optimizer-state.js';
 import { guardedStep, type StatMeans } from './step.js';
 import { checkResumeConfig, resolvePrompts } from './run-checks.js';
+import { resolveAdapter } from './adapter.js';
 
 /** What every trainer is built from. */
 export interface TrainerOptions {
@@ -109,6 +110,32 @@ export abstract class Trainer {
     this.statTracker = tracking === false ? undefined : new PerPromptStatTracker(tracking);
     this.sampler = new PolicySampler(opts.model, adapter, this.config);
     this.writer = opts.outDir === undefined ? undefined : new MetricsWriter(path.join(opts.outDir, 'metrics.jsonl'));
+  }
+
+  /**
+   * The body of every subclass's `create`: resolve the adapter, construct, check that the config's
+   * algorithm is one this class trains, compile (and resume). An adapter created here is disposed
+   * again if any of that fails.
+   */
+  protected static async build<T extends Trainer>(
+    opts: TrainerOptions,
+    make: (adapter: TensorAdapter, owned: boolean) => T,
+    accepts: readonly TrainerConfig['algorithm'][],
+    otherwise: string,
+  ): Promise<T> {
+    const { adapter, owned } = await resolveAdapter(opts.adapter);
+    try {
+      const t = make(adapter, owned);
+      if (!accepts.includes(t.config.algorithm)) {
+        const expected = accepts.map((a) => `'${a}'`).join(' or ');
+        throw new TrainerError(`${t.constructor.name}: config.algorithm is '${t.config.algorithm}', expected ${expected} (${otherwise})`);
+      }
+      await t.init();
+      return t;
+    } catch (e) {
+      if (owned) await adapter.dispose();
+      throw e;
+    }
   }
 
   /** Compiles graphs and restores a checkpoint when asked; called once by `create`. */
