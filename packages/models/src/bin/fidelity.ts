@@ -7,11 +7,9 @@
 //     --per-prompt 32 [--seed 0] [--batch 32] [--threads 2] [--out docs/fidelity] [--no-ema]
 // --weights: a safetensors file of parameters (e.g. weights/tiny-unet-32.safetensors), a pretraining
 // checkpoint file (its 'ema/' tensors, or 'param/' with --no-ema) or a pretraining directory.
-import { spawn } from 'node:child_process';
+import { runWithSourceCondition } from './source-condition.js';
 import { parseArgs } from 'node:util';
 
-const CONDITION = '--conditions=@ddpo/source';
-const active = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.includes('@ddpo/source'));
 
 /** Parameters from a plain file, a checkpoint file (prefixed tensors) or a pretraining directory. */
 async function loadWeights(where: string, ema: boolean): Promise<{ params: Record<string, import('@ddpo/tensor').HostTensor>; source: string }> {
@@ -79,10 +77,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${grid} and fidelity-${tag}.json`);
 }
 
-if (active) {
-  await main();
-} else {
-  const child = spawn(process.execPath, [...process.execArgv, CONDITION, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
-}
+await runWithSourceCondition(main);

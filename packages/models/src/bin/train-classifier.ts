@@ -5,11 +5,9 @@
 //     [--seed 1] [--threads 1] [--per-class 250] [--out packages/models/weights/shapes32-classifier.safetensors]
 // Workspace packages resolve to their sources only under the '@ddpo/source' condition, so without it
 // this re-runs itself once with that condition (as bin/pretrain.ts does).
-import { spawn } from 'node:child_process';
+import { runWithSourceCondition } from './source-condition.js';
 import { parseArgs } from 'node:util';
 
-const CONDITION = '--conditions=@ddpo/source';
-const active = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.includes('@ddpo/source'));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -56,10 +54,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${out} (${trainSeconds.toFixed(0)} s of training)`);
 }
 
-if (active) {
-  await main();
-} else {
-  const child = spawn(process.execPath, [...process.execArgv, CONDITION, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
-}
+await runWithSourceCondition(main);

@@ -5,11 +5,9 @@
 // validation Pearson/Spearman and writes the head:
 //   npx tsx packages/models/src/bin/train-reward-model.ts [--count 6000] [--seed 11] [--lambda auto]
 //     [--out packages/models/weights/shapes32-reward-head.safetensors] [--dataset FILE.safetensors]
-import { spawn } from 'node:child_process';
+import { runWithSourceCondition } from './source-condition.js';
 import { parseArgs } from 'node:util';
 
-const CONDITION = '--conditions=@ddpo/source';
-const active = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.includes('@ddpo/source'));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -58,10 +56,4 @@ async function main(): Promise<void> {
   console.log(`chose lambda ${best.lambda}: validation pearson ${v.pearson.toFixed(4)}, spearman ${v.spearman.toFixed(4)} on ${v.count} images; wrote ${out}`);
 }
 
-if (active) {
-  await main();
-} else {
-  const child = spawn(process.execPath, [...process.execArgv, CONDITION, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
-}
+await runWithSourceCondition(main);
