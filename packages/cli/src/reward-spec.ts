@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { aestheticScore, defineReward, jpegCompressibility, jpegIncompressibility, remoteReward, type RewardBody, type RewardFn } from '@ddpo/rewards';
+import { shapes32AestheticReward } from '@ddpo/models';
 import { UsageError } from './errors.js';
 
 /** Built-in reward names accepted by `--reward`. */
@@ -58,10 +59,13 @@ export async function resolveReward(spec: string, opts: RewardSpecOptions = {}):
     case 'jpeg-incompressibility':
       return jpegIncompressibility();
     case 'aesthetic':
+      // Without CLIP files: the shipped shapes-32 reward model, a stand-in trained on procedural
+      // ratings (it prints a notice saying so the first time it scores).
+      if (opts.clipEncoder === undefined && opts.aestheticHead === undefined) return shapes32AestheticReward();
       if (opts.clipEncoder === undefined || opts.aestheticHead === undefined) {
         throw new UsageError(
-          '--reward aesthetic needs --clip-encoder <CLIP ViT-L/14 image encoder .onnx> and --aesthetic-head <head .safetensors> ' +
-            '(see the @ddpo/rewards README for how to export them); no default aesthetic model ships yet',
+          '--reward aesthetic with CLIP needs both --clip-encoder <CLIP ViT-L/14 image encoder .onnx> and --aesthetic-head <head .safetensors> ' +
+            '(see the @ddpo/rewards README for how to export them); give neither for the shipped shapes-32 stand-in',
         );
       }
       for (const [flag, p] of [['--clip-encoder', opts.clipEncoder], ['--aesthetic-head', opts.aestheticHead]] as const) {

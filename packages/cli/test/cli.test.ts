@@ -102,9 +102,9 @@ describe('ddpo errors', () => {
     expect(r.err).toContain('no summary.json');
   });
 
-  it('--aesthetic without model files says which flags are needed', async () => {
-    const r = await runCli(['train', '--reward', 'aesthetic', '--out', tmp]);
+  it('--reward aesthetic with only one of the CLIP files says which flag is missing', async () => {
+    const r = await runCli(['train', '--reward', 'aesthetic', '--clip-encoder', path.join(tmp, 'clip.onnx'), '--out', tmp]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--clip-encoder');
+    expect(r.err).toContain('--aesthetic-head');
   });
 });
