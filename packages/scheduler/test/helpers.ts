@@ -8,7 +8,7 @@ export function fixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
 }
 
-/** float64 tolerances of /work/shared/golden/README.md ("Recommended tolerances"). */
+/** float64 tolerances of ../shared/golden/README.md ("Recommended tolerances"). */
 export const F64 = { rtol: 1e-10, atol: 1e-12 };
 
 /** Worst |a - e| - (atol + rtol |e|) over elements, with the element; <= 0 means all close. */

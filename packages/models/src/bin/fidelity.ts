@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   const { writePngGrid } = await import('../png.js');
   const { shippedWeightsPath } = await import('../weights.js');
   const weightsPath = values.weights ?? shippedWeightsPath();
-  const { params, source } = await loadWeights(weightsPath, !values['no-ema']);
+  // Recorded relative to the working directory, so the JSON written into docs/ names no machine path.
+  const { params, source } = await loadWeights(path.relative(process.cwd(), weightsPath) || weightsPath, !values['no-ema']);
   const steps = Number(values.steps), guidance = Number(values.guidance), eta = Number(values.eta);
   const perPrompt = Number(values['per-prompt']), seed = Number(values.seed);
   const adapter = await createOnnxRuntimeAdapter({ device: 'cpu', intraOpNumThreads: Number(values.threads) });
