@@ -1,11 +1,11 @@
 // The benchmarked workloads, built from the packages' public APIs: the DDPO training graph
-// (policy.logProbGraph + the PPO loss + gradients with respect to every parameter, as
-// @ddpo/trainer's DDPOTrainer compiles it), its feeds, and tiny-unet-32 with parameters.
+// (@ddpo/trainer's own ddpoTrainingGraph: policy.logProbGraph + the PPO loss + gradients with
+// respect to every parameter), its feeds, and tiny-unet-32 with parameters.
 import { initTinyUnet32, loadTinyUnet32, tinyUnet32 } from '@ddpo/models';
-import { DiffusionPolicy, paramFeeds, paramInputs, type EpsilonModel } from '@ddpo/policy';
-import { ppoLossGraph } from '@ddpo/ppo';
+import { DiffusionPolicy, paramFeeds, type EpsilonModel } from '@ddpo/policy';
 import { DDIMScheduler, STABLE_DIFFUSION_V1_CONFIG } from '@ddpo/scheduler';
-import { grad, GraphBuilder, Rng, tensor, type Graph, type HostTensor, type TensorAdapter, type TensorMap } from '@ddpo/tensor';
+import { ddpoTrainingGraph, parseTrainerConfig } from '@ddpo/trainer';
+import { Rng, tensor, type Graph, type HostTensor, type TensorAdapter, type TensorMap } from '@ddpo/tensor';
 
 /** tiny-unet-32 with its shipped weights, or a seeded initialisation when none are shipped yet. */
 export function loadModel(): { model: EpsilonModel; params: Record<string, HostTensor>; weights: string } {
@@ -29,27 +29,10 @@ export function makePolicy(model: EpsilonModel, adapter: TensorAdapter): Diffusi
   return new DiffusionPolicy({ model, scheduler: new DDIMScheduler(STABLE_DIFFUSION_V1_CONFIG), adapter });
 }
 
-/** DDPO_IS training graph at batch B (inputs as DDPOTrainer's: param:*, sample, timestep, prompt, prev_sample, old_log_prob, advantages). */
+/** DDPO_IS training graph at batch B, exactly as DDPOTrainer compiles it (eta 1, no guidance, clip 1e-4, adv clip 5). */
 export function trainingGraph(policy: DiffusionPolicy, B: number, steps: number): Graph {
-  const b = new GraphBuilder();
-  const model = policy.model;
-  const shape = [B, ...model.sampleShape];
-  const params = paramInputs(b, model);
-  const x = {
-    sample: b.input('sample', shape),
-    timestep: b.input('timestep', [B], 'int64'),
-    prompt: b.input('prompt', [B], 'int64'),
-    prevSample: b.input('prev_sample', shape),
-  };
-  const logProb = policy.logProbGraph(params, x, { eta: 1, guidanceScale: 1, numInferenceSteps: steps });
-  const loss = ppoLossGraph({ logProb, oldLogProb: b.input('old_log_prob', [B]), advantages: b.input('advantages', [B]), clipRange: 1e-4, advClipMax: 5 });
-  const names = Object.keys(params);
-  const grads = grad(loss.loss, names.map((n) => params[n]));
-  b.output('loss', loss.loss);
-  b.output('approx_kl', loss.approxKl);
-  b.output('clipfrac', loss.clipfrac);
-  names.forEach((n, i) => b.output(`grad:${n}`, grads[i]));
-  return b.build();
+  const config = parseTrainerConfig({ algorithm: 'ddpo-is', trainBatchSize: B, sampleNumSteps: steps, sampleEta: 1, sampleGuidanceScale: 1, trainClipRange: 1e-4, trainAdvClipMax: 5 });
+  return ddpoTrainingGraph(policy, config);
 }
 
 /** Feeds for the training graph: random transitions at the schedule's timesteps. */

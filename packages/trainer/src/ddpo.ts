@@ -4,13 +4,62 @@
 // trainGradientAccumulationSteps batches, clipped, then one AdamW step. The training graph
 // (log-prob under the current parameters + policy loss + gradients) is built and compiled once.
 import { GradientAccumulator } from '@ddpo/optim';
-import { paramFeeds, paramInputs } from '@ddpo/policy';
+import { paramFeeds, paramInputs, type DiffusionPolicy } from '@ddpo/policy';
 import { policyLossGraph } from '@ddpo/ppo';
-import { GraphBuilder, grad, type CompiledGraph, type Rng } from '@ddpo/tensor';
-import { numTrainTimesteps } from './config.js';
+import { GraphBuilder, grad, type CompiledGraph, type Graph, type Rng } from '@ddpo/tensor';
+import { numTrainTimesteps, type TrainerConfig } from './config.js';
 import { gatherStep, shuffleOrder, type EpochSamples } from './samples.js';
 import { StatMeans, gradsOf } from './step.js';
 import { Trainer, type TrainerOptions, type UpdateStats } from './trainer.js';
+
+/** The config fields the DDPO training graph depends on. */
+export type DdpoGraphConfig = Pick<
+  TrainerConfig,
+  'algorithm' | 'trainBatchSize' | 'sampleEta' | 'trainCfg' | 'sampleGuidanceScale' | 'sampleNumSteps' | 'trainClipRange' | 'trainAdvClipMax'
+>;
+
+/**
+ * The DDPO training graph, traced once per run: the policy's log-prob of stored transitions under
+ * the current parameters, the DDPO_IS / DDPO_SF loss, and its gradient w.r.t. every parameter.
+ * Inputs: param:*, sample, timestep (int64), prompt, prev_sample, old_log_prob, advantages; outputs:
+ * loss, approx_kl, clipfrac, grad:<param>.
+ *
+ * @example
+ * const graph = ddpoTrainingGraph(policy, parseTrainerConfig({ algorithm: 'ddpo-is', trainBatchSize: 16 }));
+ */
+export function ddpoTrainingGraph(policy: DiffusionPolicy, c: DdpoGraphConfig): Graph {
+  const B = c.trainBatchSize;
+  const model = policy.model;
+  const b = new GraphBuilder();
+  const shape = [B, ...model.sampleShape];
+  const params = paramInputs(b, model);
+  const x = {
+    sample: b.input('sample', shape),
+    timestep: b.input('timestep', [B], 'int64'),
+    prompt: b.input('prompt', [B], 'int64'),
+    prevSample: b.input('prev_sample', shape),
+  };
+  const logProb = policy.logProbGraph(params, x, {
+    eta: c.sampleEta,
+    // ddpo-pytorch train.py: guidance in training iff train.cfg, with the sampling scale.
+    guidanceScale: c.trainCfg ? c.sampleGuidanceScale : 1,
+    numInferenceSteps: c.sampleNumSteps,
+  });
+  const loss = policyLossGraph(c.algorithm as 'ddpo-is' | 'ddpo-sf', {
+    logProb,
+    oldLogProb: b.input('old_log_prob', [B]),
+    advantages: b.input('advantages', [B]),
+    clipRange: c.trainClipRange,
+    advClipMax: c.trainAdvClipMax,
+  });
+  const names = Object.keys(params);
+  const grads = grad(loss.loss, names.map((n) => params[n]));
+  b.output('loss', loss.loss);
+  b.output('approx_kl', loss.approxKl);
+  b.output('clipfrac', loss.clipfrac);
+  names.forEach((n, i) => b.output(`grad:${n}`, grads[i]));
+  return b.build();
+}
 
 /**
  * DDPO trainer (algorithm 'ddpo-is' or 'ddpo-sf').
@@ -30,38 +79,7 @@ export class DDPOTrainer extends Trainer {
 
   /** Graph inputs: param:*, sample, timestep (int64), prompt, prev_sample, old_log_prob, advantages. */
   protected async compileTraining(): Promise<void> {
-    const c = this.config;
-    const B = c.trainBatchSize;
-    const model = this.opts.model;
-    const b = new GraphBuilder();
-    const shape = [B, ...model.sampleShape];
-    const params = paramInputs(b, model);
-    const x = {
-      sample: b.input('sample', shape),
-      timestep: b.input('timestep', [B], 'int64'),
-      prompt: b.input('prompt', [B], 'int64'),
-      prevSample: b.input('prev_sample', shape),
-    };
-    const logProb = this.sampler.policy.logProbGraph(params, x, {
-      eta: c.sampleEta,
-      // ddpo-pytorch train.py: guidance in training iff train.cfg, with the sampling scale.
-      guidanceScale: c.trainCfg ? c.sampleGuidanceScale : 1,
-      numInferenceSteps: c.sampleNumSteps,
-    });
-    const loss = policyLossGraph(c.algorithm as 'ddpo-is' | 'ddpo-sf', {
-      logProb,
-      oldLogProb: b.input('old_log_prob', [B]),
-      advantages: b.input('advantages', [B]),
-      clipRange: c.trainClipRange,
-      advClipMax: c.trainAdvClipMax,
-    });
-    const names = Object.keys(params);
-    const grads = grad(loss.loss, names.map((n) => params[n]));
-    b.output('loss', loss.loss);
-    b.output('approx_kl', loss.approxKl);
-    b.output('clipfrac', loss.clipfrac);
-    names.forEach((n, i) => b.output(`grad:${n}`, grads[i]));
-    this.compiled = await this.adapter.compile(b.build());
+    this.compiled = await this.adapter.compile(ddpoTrainingGraph(this.sampler.policy, this.config));
   }
 
   protected async update(samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
