@@ -16,6 +16,15 @@ import {
   type TensorMap,
 } from '@ddpo/tensor';
 
+/** Builds a graph from named inputs, runs it on the reference interpreter, returns output `y`. */
+export function runGraph(feeds: Record<string, HostTensor>, f: (s: Record<string, Sym>) => Sym): HostTensor {
+  const b = new GraphBuilder();
+  const syms: Record<string, Sym> = {};
+  for (const [name, t] of Object.entries(feeds)) syms[name] = b.input(name, t.shape, t.dtype);
+  b.output('y', f(syms));
+  return evaluate(b.build(), feeds).y;
+}
+
 /** Closeness bounds: |actual - expected| <= atol + rtol * |expected|. */
 export interface Tolerance {
   rtol: number;

@@ -17,16 +17,7 @@ import {
   type HostTensor,
   type Sym,
 } from '@ddpo/tensor';
-import { expectAllClose, gradCheck, randomTensor } from './helpers.js';
-
-/** Builds a graph from named inputs, runs it on the reference interpreter, returns output `y`. */
-function run(feeds: Record<string, HostTensor>, f: (s: Record<string, Sym>) => Sym): HostTensor {
-  const b = new GraphBuilder();
-  const syms: Record<string, Sym> = {};
-  for (const [name, t] of Object.entries(feeds)) syms[name] = b.input(name, t.shape, t.dtype);
-  b.output('y', f(syms));
-  return evaluate(b.build(), feeds).y;
-}
+import { expectAllClose, gradCheck, randomTensor, runGraph } from './helpers.js';
 
 /** Direct 7-loop convolution (the definition, ONNX Conv), independent of the im2col kernel. */
 function directConv(x: HostTensor, w: HostTensor, s: number[], p: number[], d: number[]): number[] {
@@ -51,14 +42,14 @@ function directConv(x: HostTensor, w: HostTensor, s: number[], p: number[], d: n
 
 describe('matmul', () => {
   it('multiplies a hand-worked 2x2 case', () => {
-    const y = run({ a: tensor([1, 2, 3, 4], [2, 2]), b: tensor([5, 6, 7, 8], [2, 2]) }, ({ a, b }) => matmul(a, b));
+    const y = runGraph({ a: tensor([1, 2, 3, 4], [2, 2]), b: tensor([5, 6, 7, 8], [2, 2]) }, ({ a, b }) => matmul(a, b));
     expectAllClose(y, [19, 22, 43, 50], { shape: [2, 2] });
   });
 
   it('broadcasts batch dimensions (ONNX MatMul)', () => {
     const a = randomTensor([2, 1, 3, 4], 1);
     const b = randomTensor([3, 4, 5], 2);
-    const y = run({ a, b }, (s) => matmul(s.a, s.b));
+    const y = runGraph({ a, b }, (s) => matmul(s.a, s.b));
     expect([...y.shape]).toEqual([2, 3, 3, 5]);
     // Element [1, 2, 0, 4] = sum_k a[1, 0, 0, k] * b[2, k, 4].
     let want = 0;
@@ -67,7 +58,7 @@ describe('matmul', () => {
   });
 
   it('rounds float32 outputs of a float64 accumulation', () => {
-    const y = run({ a: tensor([0.1, 0.2, 0.3], [1, 3]), b: tensor([0.4, 0.5, 0.6], [3, 1]) }, (s) => matmul(s.a, s.b));
+    const y = runGraph({ a: tensor([0.1, 0.2, 0.3], [1, 3]), b: tensor([0.4, 0.5, 0.6], [3, 1]) }, (s) => matmul(s.a, s.b));
     const f = Math.fround;
     expect(y.dtype).toBe('float32');
     expect(y.data[0]).toBe(f(f(0.1) * f(0.4) + f(0.2) * f(0.5) + f(0.3) * f(0.6)));
@@ -101,7 +92,7 @@ describe('conv2d', () => {
     [{ stride: 2, padding: 1 }, [1, 1, 2, 2], [4, 18, 36, 77]],
     [{ dilation: 2 }, [1, 1, 1, 1], [64]],
   ] as [Conv2dOptions, number[], number[]][])('hand-worked case %j', (opts, shape, want) => {
-    expectAllClose(run({ x: x33, w: w22 }, (s) => conv2d(s.x, s.w, opts)), want, { shape });
+    expectAllClose(runGraph({ x: x33, w: w22 }, (s) => conv2d(s.x, s.w, opts)), want, { shape });
   });
 
   it.each([
@@ -113,7 +104,7 @@ describe('conv2d', () => {
     const w = randomTensor(ws, 6);
     const p = opts.padding === undefined ? [0, 0, 0, 0] : typeof opts.padding === 'number' ? Array(4).fill(opts.padding) : [...opts.padding];
     const pair = (v: Conv2dOptions['stride']) => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [...v]);
-    expectAllClose(run({ x, w }, (s) => conv2d(s.x, s.w, opts)), directConv(x, w, pair(opts.stride), p, pair(opts.dilation)));
+    expectAllClose(runGraph({ x, w }, (s) => conv2d(s.x, s.w, opts)), directConv(x, w, pair(opts.stride), p, pair(opts.dilation)));
   });
 
   it('rejects channel mismatch, kernels larger than the input and bad parameters', () => {
@@ -148,9 +139,9 @@ describe('gather', () => {
   const table = tensor([0, 1, 10, 11, 20, 21, 30, 31], [4, 2]);
 
   it('looks up rows, negative indices counting from the end (ONNX Gather)', () => {
-    const y = run({ t: table, i: tensor([3n, 0n, -1n, 1n], [2, 2], 'int64') }, (s) => gather(s.t, s.i));
+    const y = runGraph({ t: table, i: tensor([3n, 0n, -1n, 1n], [2, 2], 'int64') }, (s) => gather(s.t, s.i));
     expectAllClose(y, [30, 31, 0, 1, 30, 31, 10, 11], { shape: [2, 2, 2] });
-    const z = run({ t: table, i: tensor([2], [], 'int32') }, (s) => gather(s.t, s.i));
+    const z = runGraph({ t: table, i: tensor([2], [], 'int32') }, (s) => gather(s.t, s.i));
     expectAllClose(z, [20, 21], { shape: [2] });
   });
 

@@ -1,6 +1,7 @@
-// Atomic writes: a file or a whole directory is first written under a temporary name in the same
-// parent directory, flushed to disk, then renamed into place, so a crash leaves either the old
-// version or the new one, never a half-written checkpoint.
+// Atomic directory writes: a whole checkpoint directory is first written under a temporary name in
+// the same parent directory, flushed to disk, then renamed into place, so a crash leaves either the
+// old version or the new one, never a half-written checkpoint. (Single files: @ddpo/optim's
+// writeFileAtomic / writeFileAtomicSync.)
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -11,7 +12,8 @@ function tempName(target: string): string {
 function writeSynced(file: string, data: Uint8Array | string): void {
   const fd = fs.openSync(file, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -30,24 +32,6 @@ function fsyncDir(dir: string): void {
   } catch {
     /* not supported: the rename is still atomic */
   }
-}
-
-/**
- * Writes a file atomically (temp file in the same directory, fsync, rename).
- *
- * @example
- * writeFileAtomic('runs/a/state.json', JSON.stringify({ epoch: 3 }));
- */
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
-  const tmp = tempName(file);
-  try {
-    writeSynced(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fsyncDir(path.dirname(file));
 }
 
 /**

@@ -2,7 +2,7 @@
 // ends, so a crashed run keeps every finished epoch and any tool can read the file line by line.
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomicSync } from '@ddpo/optim';
 
 /** What one epoch logs (ddpo-pytorch logs the same quantities to wandb). */
 export interface EpochMetrics {
@@ -73,7 +73,7 @@ export class MetricsWriter {
   /** Rewrites the file with exactly these records (used on start and on resume). */
   reset(records: readonly object[]): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, records.map((r) => toJsonLine(r) + '\n').join(''));
+    writeFileAtomicSync(this.file, Buffer.from(records.map((r) => toJsonLine(r) + '\n').join(''), 'utf8'));
   }
 
   /** Appends one record as one line. */
