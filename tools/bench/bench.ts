@@ -13,7 +13,7 @@ import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
 import { graphFlops } from './flops.js';
 import { GemmProbe, median, type Rate } from './measure.js';
 import { ddpoEpochs, forwardOurs, forwardTorch, sampling, training, type Ctx, type EpochResult } from './sections.js';
-import { loadModel } from './workloads.js';
+import { benchSizes, epochConfig, loadModel } from './workloads.js';
 import { compareSettings, runDefaultCompare } from './compare.js';
 
 /** Sections that `--only` may select. */
@@ -48,13 +48,6 @@ function section(x: string): Section {
   return x as Section;
 }
 
-/** Sizes of a full run and of --quick. */
-function sizes(quick: boolean) {
-  return quick
-    ? { gemmN: 256, fwdBatch: 4, sampleBatch: 4, steps: 2, trainBatch: 4, epochs: 1, reps: 2 }
-    : { gemmN: 1024, fwdBatch: 32, sampleBatch: 32, steps: 20, trainBatch: 16, epochs: 2, reps: 5 };
-}
-
 function machine(): Record<string, string | number> {
   const cpu = os.cpus()[0]?.model ?? 'unknown';
   return { nproc: os.availableParallelism(), cpu, onnxruntime: ort.env.versions.common ?? 'unknown', node: process.version, loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' ') };
@@ -65,7 +58,7 @@ const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const sz = sizes(args.quick);
+  const sz = benchSizes(args.quick);
   const reps = args.reps ?? sz.reps;
   const threads = Math.min(2, os.availableParallelism());
   const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads });
@@ -83,7 +76,7 @@ async function main(): Promise<void> {
   const fwd = on('forward') ? await forwardOurs(ctx, sz.fwdBatch) : undefined;
   const smp = on('sample') ? await sampling(ctx, sz.sampleBatch, sz.steps) : undefined;
   const trn = on('train') ? await training(ctx, sz.trainBatch, sz.steps) : undefined;
-  const epochCfg = { sampleBatchSize: sz.sampleBatch, sampleNumBatchesPerEpoch: 1, sampleNumSteps: sz.steps, sampleGuidanceScale: 1, trainBatchSize: sz.trainBatch };
+  const epochCfg = epochConfig(sz);
   const epoch = on('epoch') ? await ddpoEpochs(ctx, epochCfg, sz.epochs) : undefined;
   const cmpCfg = args.quick ? { ...epochCfg, sampleBatchSize: 4, trainBatchSize: 4 } : await compareSettings();
   const cmpEpoch = on('compare-epoch') ? await ddpoEpochs(ctx, cmpCfg, sz.epochs) : undefined;

@@ -4,7 +4,7 @@
 import { initTinyUnet32, loadTinyUnet32, tinyUnet32 } from '@ddpo/models';
 import { DiffusionPolicy, paramFeeds, type EpsilonModel } from '@ddpo/policy';
 import { DDIMScheduler, STABLE_DIFFUSION_V1_CONFIG } from '@ddpo/scheduler';
-import { ddpoTrainingGraph, parseTrainerConfig } from '@ddpo/trainer';
+import { ddpoTrainingGraph, type DdpoGraphConfig, type TrainerConfigInput } from '@ddpo/trainer';
 import { Rng, tensor, type Graph, type HostTensor, type TensorAdapter, type TensorMap } from '@ddpo/tensor';
 
 /** tiny-unet-32 with its shipped weights, or a seeded initialisation when none are shipped yet. */
@@ -29,9 +29,28 @@ export function makePolicy(model: EpsilonModel, adapter: TensorAdapter): Diffusi
   return new DiffusionPolicy({ model, scheduler: new DDIMScheduler(STABLE_DIFFUSION_V1_CONFIG), adapter });
 }
 
-/** DDPO_IS training graph at batch B, exactly as DDPOTrainer compiles it (eta 1, no guidance, clip 1e-4, adv clip 5). */
+/** Sizes of a full run and of --quick. */
+export function benchSizes(quick: boolean) {
+  return quick
+    ? { gemmN: 256, fwdBatch: 4, sampleBatch: 4, steps: 2, trainBatch: 4, epochs: 1, reps: 2 }
+    : { gemmN: 1024, fwdBatch: 32, sampleBatch: 32, steps: 20, trainBatch: 16, epochs: 2, reps: 5 };
+}
+
+/** Sizes of one benchmark run. */
+export type BenchSizes = ReturnType<typeof benchSizes>;
+
+/** The trainer config of the "DDPO epoch" row: one batch of sampleBatch trajectories, trained at trainBatch. */
+export function epochConfig(sz: BenchSizes): TrainerConfigInput {
+  return { sampleBatchSize: sz.sampleBatch, sampleNumBatchesPerEpoch: 1, sampleNumSteps: sz.steps, sampleGuidanceScale: 1, trainBatchSize: sz.trainBatch };
+}
+
+/**
+ * DDPO_IS training graph at batch B, exactly as DDPOTrainer compiles it (eta 1, no guidance, clip
+ * 1e-4, adv clip 5). Only the fields the graph depends on are given: a whole trainer config would
+ * have to satisfy the batch bookkeeping of a run that this graph is not part of.
+ */
 export function trainingGraph(policy: DiffusionPolicy, B: number, steps: number): Graph {
-  const config = parseTrainerConfig({ algorithm: 'ddpo-is', trainBatchSize: B, sampleNumSteps: steps, sampleEta: 1, sampleGuidanceScale: 1, trainClipRange: 1e-4, trainAdvClipMax: 5 });
+  const config: DdpoGraphConfig = { algorithm: 'ddpo-is', trainBatchSize: B, sampleNumSteps: steps, sampleEta: 1, sampleGuidanceScale: 1, trainCfg: false, trainClipRange: 1e-4, trainAdvClipMax: 5 };
   return ddpoTrainingGraph(policy, config);
 }
 
