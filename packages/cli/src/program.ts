@@ -21,7 +21,7 @@ function addTrainingOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'JSON file of trainer fields (camelCase, as TrainerConfig)')
     .option('--set <field=value>', 'set any trainer field, e.g. --set trainClipRange=2e-4 (repeatable)', collect)
-    .option('-r, --reward <spec>', 'compressibility | incompressibility | aesthetic | <module path> | <http(s) url>', 'compressibility')
+    .option('-r, --reward <spec>', 'compressibility | incompressibility | aesthetic | colorfulness | <module path> | <http(s) url>', 'compressibility')
     .option('--clip-encoder <file>', 'CLIP image encoder (.onnx) for --reward aesthetic (without it: the shipped shapes-32 stand-in)')
     .option('--aesthetic-head <file>', 'aesthetic MLP head (.safetensors) for --reward aesthetic')
     .option('-w, --weights <path>', 'initial weights: .safetensors file, pretrain output dir or trainer checkpoint (default: the shipped tiny-unet-32)')

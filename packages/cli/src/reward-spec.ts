@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { aestheticScore, defineReward, jpegCompressibility, jpegIncompressibility, remoteReward, type RewardBody, type RewardFn } from '@ddpo/rewards';
+import { aestheticScore, colorfulness, defineReward, jpegCompressibility, jpegIncompressibility, remoteReward, type RewardBody, type RewardFn } from '@ddpo/rewards';
 import { shapes32AestheticReward } from '@ddpo/models';
 import { UsageError } from './errors.js';
 
 /** Built-in reward names accepted by `--reward`. */
-export const BUILTIN_REWARDS = ['compressibility', 'incompressibility', 'aesthetic'] as const;
+export const BUILTIN_REWARDS = ['compressibility', 'incompressibility', 'aesthetic', 'colorfulness'] as const;
 
 /** Extra inputs some rewards need. */
 export interface RewardSpecOptions {
@@ -58,6 +58,8 @@ export async function resolveReward(spec: string, opts: RewardSpecOptions = {}):
     case 'incompressibility':
     case 'jpeg-incompressibility':
       return jpegIncompressibility();
+    case 'colorfulness':
+      return colorfulness();
     case 'aesthetic':
       // Without CLIP files: the shipped shapes-32 reward model, a stand-in trained on procedural
       // ratings (it prints a notice saying so the first time it scores).

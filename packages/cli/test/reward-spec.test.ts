@@ -19,3 +19,16 @@ describe('resolveReward', () => {
     warn.mockRestore();
   });
 });
+
+describe("resolveReward('colorfulness')", () => {
+  it('is the Hasler–Süsstrunk reward: 0 for grey, higher for a saturated image', async () => {
+    const reward = await resolveReward('colorfulness');
+    expect(reward.rewardName).toBe('colorfulness');
+    const grey = new Float32Array(2 * 3 * 4).fill(0.5);
+    grey.fill(1, 12, 16); // image 1, red plane
+    grey.fill(0, 16, 24); // image 1: green and blue planes -> pure red
+    const r = await reward(new HostTensor('float32', [2, 3, 2, 2], grey), ['red circle', 'red circle']);
+    expect(r[0]).toBe(0);
+    expect(r[1]).toBeCloseTo((0.3 * Math.hypot(255, 127.5)) / 100, 10);
+  });
+});

@@ -13,6 +13,7 @@ export { weightedSum, normalizeReward, estimateRewardStats, clipReward } from '.
 export type { WeightedTerm, RewardStats } from './combinators.js';
 export { encodeJpeg, jpegSizes, jpegCompressibility, jpegIncompressibility } from './jpeg.js';
 export type { JpegRewardOptions } from './jpeg.js';
+export { colorfulness, colorfulnessOf } from './colorfulness.js';
 export { resizeBicubic } from './resize.js';
 export { clipPreprocess, centerCrop, shortestEdgeSize, CLIP_MEAN, CLIP_STD } from './clip-preprocess.js';
 export { makeRewardHead, applyHead, headInputSize, headToSafetensors, headFromSafetensors, saveRewardHead, loadRewardHead, HEAD_METADATA_KEY } from './head.js';

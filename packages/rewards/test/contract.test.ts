@@ -15,7 +15,7 @@ import {
   contractImages,
   defineReward,
   headReward,
-  jpegCompressibility,
+  colorfulness, jpegCompressibility,
   jpegIncompressibility,
   makeRewardHead,
   normalizeReward,
@@ -63,6 +63,7 @@ afterAll(async () => {
 const builtins: [string, () => RewardFn, RewardContractOptions?][] = [
   ['jpegCompressibility', () => jpegCompressibility()],
   ['jpegIncompressibility (batchSize 3)', () => jpegIncompressibility({ batchSize: 3 })],
+  ['colorfulness', () => colorfulness()],
   // onnxruntime's float32 kernels may sum in another order for another batch size
   ['aestheticScore', () => aestheticScore({ encoderPath, headPath, batchSize: 3 }), { tolerance: 1e-5 }],
   [
