@@ -3,10 +3,12 @@
 // identified by a SHA-256 so adapters are never resumed or merged onto other base weights.
 import fs from 'node:fs';
 import { writeFileAtomicSync } from '@ddpo/optim';
-import { decodeLoraAdapters, encodeLoraAdapters, initLoraAdapters, LoraConfigError, mergeLora, withLora, type EpsilonModel, type LoraAdapters, type LoraModel } from '@ddpo/policy';
-import { Rng, type HostTensor } from '@ddpo/tensor';
+import { decodeLoraAdapters, encodeLoraAdapters, initLoraAdapters, LORA_FORMAT, LoraConfigError, mergeLora, withLora, type EpsilonModel, type LoraAdapters, type LoraModel } from '@ddpo/policy';
+import { decodeSafetensors, Rng, type HostTensor } from '@ddpo/tensor';
 import { CheckpointError, hashParams } from './checkpoint.js';
 import { ConfigError, type TrainerConfig } from './config.js';
+
+export type { LoraAdapters, LoraConfig, LoraModel } from '@ddpo/policy';
 
 /** The RNG stream (forked from the run's seed) that draws the initial adapters. */
 export const LORA_INIT_STREAM = 1_000_000_009;
@@ -90,6 +92,23 @@ export function saveLoraAdapters(file: string, a: LoraAdapters): void {
  */
 export function loadLoraAdapters(file: string): LoraAdapters {
   return decodeLoraAdapters(new Uint8Array(fs.readFileSync(file)));
+}
+
+/**
+ * The adapters in `file` when it is a LoRA adapter file ({@link saveLoraAdapters}), else undefined.
+ *
+ * @example
+ * loraAdaptersIn('runs/a/adapters.safetensors')?.config.rank; // 4
+ */
+export function loraAdaptersIn(file: string): LoraAdapters | undefined {
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  let format: string | undefined;
+  try {
+    format = decodeSafetensors(bytes).metadata.format;
+  } catch {
+    return undefined; // not safetensors at all: the caller's own loader reports it
+  }
+  return format === LORA_FORMAT ? decodeLoraAdapters(bytes) : undefined;
 }
 
 /**
