@@ -12,12 +12,12 @@ import { tinyUnet32Graph } from '@ddpo/models';
 import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
 import { graphFlops } from './flops.js';
 import { GemmProbe, median, type Rate } from './measure.js';
-import { ddpoEpochs, forwardOurs, forwardTorch, sampling, training, type Ctx, type EpochResult } from './sections.js';
+import { ddpoEpochs, forwardOurs, forwardTorch, sampling, training, trainingLora, type Ctx, type EpochResult } from './sections.js';
 import { benchSizes, epochConfig, loadModel } from './workloads.js';
 import { compareSettings, runDefaultCompare } from './compare.js';
 
 /** Sections that `--only` may select. */
-const SECTIONS = ['torch', 'forward', 'sample', 'train', 'epoch', 'compare-epoch'] as const;
+const SECTIONS = ['torch', 'forward', 'sample', 'train', 'train-lora', 'epoch', 'compare-epoch'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   const fwd = on('forward') ? await forwardOurs(ctx, sz.fwdBatch) : undefined;
   const smp = on('sample') ? await sampling(ctx, sz.sampleBatch, sz.steps) : undefined;
   const trn = on('train') ? await training(ctx, sz.trainBatch, sz.steps) : undefined;
+  const trnLora = on('train-lora') ? await trainingLora(ctx, sz.trainBatch, sz.steps) : undefined;
   const epochCfg = epochConfig(sz);
   const epoch = on('epoch') ? await ddpoEpochs(ctx, epochCfg, sz.epochs) : undefined;
   const cmpCfg = args.quick ? { ...epochCfg, sampleBatchSize: 4, trainBatchSize: 4 } : await compareSettings();
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   const full = args.compare ? await runDefaultCompare() : undefined;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const m1 = machine();
-  const gemmGflops = median([torch, fwd, smp, trn].flatMap((r) => (r ? [r.gemmGflops] : [])));
+  const gemmGflops = median([torch, fwd, smp, trn, trnLora].flatMap((r) => (r ? [r.gemmGflops] : [])));
 
   type Row = [string, string, string, string];
   const rate = (label: string, r: Rate | undefined, note: (r: Rate) => string): Row[] => (r ? [[label, `${fmt(r.gflops)} GFLOP/s`, pct(r.ratio), note(r)]] : []);
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     ...rate(`forward b${sz.fwdBatch}, ours (adapter)`, fwd, (r) => `${fmt(sz.fwdBatch / r.seconds, 0)} img/s`),
     ...rate(`sampling b${sz.sampleBatch} x ${sz.steps} steps (rollout)`, smp, (r) => `${fmt(sz.sampleBatch / r.seconds, 2)} images/s, ${fmt(r.seconds, 2)} s per rollout`),
     ...rate(`DDPO train step b${sz.trainBatch}`, trn, (r) => `${fmt(sz.trainBatch / r.seconds, 1)} samples/s`),
+    ...rate(`DDPO train step b${sz.trainBatch}, LoRA`, trnLora, (r) => `${fmt(sz.trainBatch / r.seconds, 1)} samples/s, rank 4 on attention, ${fmt(trnLora!.flop / 1e9, 2)} GFLOP per step counted on its graph (full: ${fmt((3 * sz.trainBatch * fwdFlop) / 1e9, 2)})`),
     ...ep(`DDPO epoch b${sz.sampleBatch}, ${sz.steps} steps, train b${sz.trainBatch}`, epoch),
     ...ep('DDPO epoch, `ddpo compare` settings', cmpEpoch),
   ];
@@ -115,6 +117,10 @@ async function main(): Promise<void> {
       trainGflops: trn?.gflops ?? null,
       sampleRatio: smp?.ratio ?? null,
       trainRatio: trn?.ratio ?? null,
+      trainLoraGflops: trnLora?.gflops ?? null,
+      trainLoraRatio: trnLora?.ratio ?? null,
+      trainLoraGflopPerStep: trnLora ? trnLora.flop / 1e9 : null,
+      trainLoraSamplesPerSecond: trnLora ? sz.trainBatch / trnLora.seconds : null,
       epochSeconds: epoch?.seconds ?? null,
       sessionsCompiled: adapter.compiledCount,
       peakRssMb,
@@ -127,6 +133,7 @@ async function main(): Promise<void> {
       torchForward: torch ?? null,
       sampling: smp ?? null,
       training: trn ?? null,
+      trainingLora: trnLora ?? null,
       epoch: epoch ?? null,
       compareEpoch: cmpEpoch ?? null,
       compareRun: full ?? null,

@@ -1,16 +1,17 @@
 // The benchmark's sections: tiny-unet-32 forward (ours and the PyTorch export, raw in ORT),
-// sampling through DiffusionPolicy.rollout, the DDPO training step, and whole DDPO epochs through
+// sampling through DiffusionPolicy.rollout, the DDPO training step (full and LoRA), and whole DDPO epochs through
 // @ddpo/trainer. Each returns plain numbers; bench.ts prints and saves them.
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { PROMPTS, tinyUnet32Graph } from '@ddpo/models';
-import { paramFeeds } from '@ddpo/policy';
+import { initLoraAdapters, paramFeeds } from '@ddpo/policy';
 import { jpegCompressibility } from '@ddpo/rewards';
 import { Rng, tensor, type HostTensor, type TensorMap } from '@ddpo/tensor';
 import { toOrtTensor, type OnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
 import { DDPOTrainer, silentProgress, type TrainerConfigInput } from '@ddpo/trainer';
 import { rateOf, timed, type GemmProbe, type Rate } from './measure.js';
-import { makePolicy, trainingFeeds, trainingGraph } from './workloads.js';
+import { graphFlops } from './flops.js';
+import { benchLoraModel, makePolicy, trainingFeeds, trainingGraph } from './workloads.js';
 import type { EpsilonModel } from '@ddpo/policy';
 
 /** What every section needs. */
@@ -65,6 +66,21 @@ export async function training(c: Ctx, B: number, steps: number): Promise<Rate> 
   const compiled = await c.adapter.compile(trainingGraph(policy, B, steps));
   const feeds = trainingFeeds(policy, c.params, B, steps);
   return rateOf(c.gemm, () => compiled.run(feeds), 3 * B * c.fwdFlop, c.reps);
+}
+
+/**
+ * The DDPO training step with LoRA (rank 4 on the attention projections): only the adapters are
+ * differentiated, so the frozen weights' gradients are not in the graph. Its FLOPs are counted on
+ * the traced graph itself (graphFlops), i.e. the work actually done, and returned as `flop`.
+ */
+export async function trainingLora(c: Ctx, B: number, steps: number): Promise<Rate & { flop: number }> {
+  const model = benchLoraModel(c.model);
+  const policy = makePolicy(model, c.adapter);
+  const graph = trainingGraph(policy, B, steps);
+  const flop = graphFlops(graph);
+  const compiled = await c.adapter.compile(graph);
+  const feeds = trainingFeeds(policy, { ...c.params, ...initLoraAdapters(model, new Rng(0)) }, B, steps);
+  return { ...(await rateOf(c.gemm, () => compiled.run(feeds), flop, c.reps)), flop };
 }
 
 /** Figures of whole DDPO epochs. */

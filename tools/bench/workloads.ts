@@ -2,7 +2,7 @@
 // (@ddpo/trainer's own ddpoTrainingGraph: policy.logProbGraph + the PPO loss + gradients with
 // respect to every parameter), its feeds, and tiny-unet-32 with parameters.
 import { initTinyUnet32, loadTinyUnet32, tinyUnet32 } from '@ddpo/models';
-import { DiffusionPolicy, paramFeeds, type EpsilonModel } from '@ddpo/policy';
+import { DiffusionPolicy, paramFeeds, withLora, type EpsilonModel, type LoraModel } from '@ddpo/policy';
 import { DDIMScheduler, STABLE_DIFFUSION_V1_CONFIG } from '@ddpo/scheduler';
 import { ddpoTrainingGraph, type DdpoGraphConfig, type TrainerConfigInput } from '@ddpo/trainer';
 import { Rng, tensor, type Graph, type HostTensor, type TensorAdapter, type TensorMap } from '@ddpo/tensor';
@@ -22,6 +22,11 @@ export function loadModel(): { model: EpsilonModel; params: Record<string, HostT
     }
     return { model: tinyUnet32(), params, weights: 'seeded init' };
   }
+}
+
+/** The LoRA row's model: rank 4 on the attention projections (the trainer's LoRA defaults). */
+export function benchLoraModel(model: EpsilonModel): LoraModel {
+  return withLora(model, { rank: 4, targets: 'attention' });
 }
 
 /** A policy on an adapter with the Stable Diffusion v1 DDIM schedule. */

@@ -45,7 +45,7 @@ describe('npm run bench -- --quick --json', () => {
     expect(stdout).toMatch(/MatMul, raw ORT session/);
     const out = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     fs.rmSync(dir, { recursive: true, force: true });
-    for (const key of ['gemmGflops', 'sampleGflops', 'trainGflops', 'sampleRatio', 'trainRatio', 'epochSeconds', 'sessionsCompiled', 'peakRssMb']) {
+    for (const key of ['gemmGflops', 'sampleGflops', 'trainGflops', 'sampleRatio', 'trainRatio', 'trainLoraGflops', 'trainLoraRatio', 'trainLoraGflopPerStep', 'epochSeconds', 'sessionsCompiled', 'peakRssMb']) {
       const v = out[key];
       expect(typeof v, key).toBe('number');
       expect(Number.isFinite(v as number) && (v as number) > 0, `${key} = ${String(v)}`).toBe(true);

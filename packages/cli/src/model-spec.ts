@@ -1,11 +1,13 @@
 // `--weights` and `--device`: which tiny-unet-32 weights to start from (the shipped ones, a
 // safetensors file, a pretraining output directory or a trainer checkpoint) and where graphs run.
+// A LoRA checkpoint or adapter file is merged onto its base weights (`--base-weights`, default the
+// shipped ones) after checking that they are the weights the adapters were trained on.
 import fs from 'node:fs';
 import path from 'node:path';
 import { initTinyUnet32, loadTinyUnet32, tinyUnet32, WeightsNotFoundError, type EpsilonModel } from '@ddpo/models';
 import { ReferenceAdapter, Rng, type HostTensor, type TensorAdapter } from '@ddpo/tensor';
 import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
-import { latestCheckpoint } from '@ddpo/trainer';
+import { latestCheckpoint, loadCheckpoint, loraAdaptersIn, mergeOntoBase, type LoraAdapters } from '@ddpo/trainer';
 import { UsageError } from './errors.js';
 import { numberFlag } from './config-file.js';
 
@@ -27,15 +29,39 @@ function weightsFile(spec: string): string {
   throw new UsageError(`--weights: '${spec}' holds neither a trainer checkpoint (checkpoint-N/) nor a pretraining output (tiny-unet-32.safetensors)`);
 }
 
+/** The LoRA adapters at `spec` (a LoRA run, checkpoint or adapter file), or undefined for plain weights. */
+function loraAt(spec: string): { adapters: LoraAdapters; where: string } | undefined {
+  if (!fs.existsSync(spec)) return undefined;
+  if (!fs.statSync(spec).isDirectory()) {
+    const adapters = loraAdaptersIn(spec);
+    return adapters === undefined ? undefined : { adapters, where: spec };
+  }
+  const ck = latestCheckpoint(spec);
+  if (ck === undefined) return undefined;
+  const data = loadCheckpoint(ck);
+  if (data.lora === undefined) return undefined;
+  const { baseSha256, ...config } = data.lora;
+  return { adapters: { adapters: data.params, config, baseSha256 }, where: ck };
+}
+
 /**
  * Loads tiny-unet-32 from `spec`, or the shipped weights; without shipped weights (pretraining not
- * done yet) it falls back to freshly initialised ones and says so through `warn`.
+ * done yet) it falls back to freshly initialised ones and says so through `warn`. LoRA adapters
+ * (a LoRA run or checkpoint, or an adapter file) are merged onto `baseSpec`'s weights (default: the
+ * shipped ones), which must be those they were trained on.
  *
  * @example
  * const { model, params, source } = loadModel(undefined, 0, console.warn);
  */
-export function loadModel(spec: string | undefined, seed: number, warn: (line: string) => void): LoadedModel {
+export function loadModel(spec: string | undefined, seed: number, warn: (line: string) => void, baseSpec?: string): LoadedModel {
   if (spec !== undefined) {
+    const lora = loraAt(spec);
+    if (lora !== undefined) {
+      const base = loadModel(baseSpec, seed, warn);
+      const c = lora.adapters.config;
+      const params = mergeOntoBase(base.params, lora.adapters, lora.where);
+      return { model: base.model, params, source: `${lora.where} (LoRA rank ${c.rank}, alpha ${c.alpha}, on ${c.targets.length} layers) merged onto ${base.source}` };
+    }
     const file = weightsFile(spec);
     const { model, params } = loadTinyUnet32({ path: file });
     return { model, params, source: file };

@@ -67,7 +67,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
   program
     .command('sample')
     .description('sample images from the model and write a captioned PNG grid')
-    .option('-w, --weights <path>', 'weights (default: the shipped tiny-unet-32)')
+    .option('-w, --weights <path>', 'weights: .safetensors file, pretrain output, trainer run or checkpoint, LoRA adapter file (default: the shipped tiny-unet-32)')
+    .option('--base-weights <path>', 'for LoRA adapters in --weights: the base weights they were trained on (default: the shipped tiny-unet-32)')
     .option('-p, --prompt <prompt>', 'a prompt, e.g. "red circle" (repeatable; default: every prompt)', collect)
     .option('-n, --num <n>', 'images per prompt', '1')
     .option('--steps <n>', 'DDIM steps', '20')
@@ -105,7 +106,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
   program
     .command('export')
     .description('export the model with its weights baked in as an ONNX file (inputs sample, timestep, prompt)')
-    .option('-w, --weights <path>', 'weights (default: the shipped tiny-unet-32)')
+    .option('-w, --weights <path>', 'weights: .safetensors file, pretrain output, trainer run or checkpoint, LoRA adapter file (default: the shipped tiny-unet-32)')
+    .option('--base-weights <path>', 'for LoRA adapters in --weights: the base weights they were trained on (default: the shipped tiny-unet-32)')
     .option('--batch <n>', 'batch size of the exported graph', '1')
     .requiredOption('-o, --out <file>', 'output .onnx file')
     .action(async (opts) => (await import('./commands/export.js')).exportCommand(opts, io));

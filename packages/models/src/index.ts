@@ -4,7 +4,8 @@ export { generateShapes32, hsvToRgb, Shapes32Error, SHAPES32_SIZE, type Shapes32
 export { encodePngGrid, writePngGrid, ImageBatchError, type GridOptions } from './png.js';
 export { tinyUnet32ParamShapes, countParams, initTinyUnet32 } from './params.js';
 export {
-  tinyUnet32, tinyUnet32Graph, paramInputs, paramFeeds, sinusoidalEmbedding, type EpsilonModel, type TinyUnet32Options,
+  tinyUnet32, tinyUnet32Graph, tinyUnet32Layers, paramInputs, paramFeeds, sinusoidalEmbedding, type EpsilonModel, type LayerHooks, type LayerInfo,
+  type TinyUnet32Options,
 } from './tinyUnet32.js';
 export { scaledLinearAlphasCumprod, addNoise, NUM_TRAIN_TIMESTEPS } from './schedule.js';
 export { denoisingLossGraph, type DenoisingLossGraph } from './trainGraph.js';

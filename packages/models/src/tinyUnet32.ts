@@ -20,7 +20,22 @@ export interface EpsilonModel {
   /** float32 parameters by name. */
   readonly paramShapes: Readonly<Record<string, readonly number[]>>;
   /** Adds the network to the builder of `sample`; returns noise_pred with sample's shape [B, ...sampleShape]. */
-  apply(params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym): Sym;
+  apply(params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym, hooks?: LayerHooks): Sym;
+  /** The Linear and Conv layers by name; `apply` calls `hooks` after each of them. */
+  readonly layers?: Readonly<Record<string, LayerInfo>>;
+}
+
+/** One Linear or Conv layer (structurally @ddpo/policy's LayerInfo). */
+export interface LayerInfo {
+  readonly kind: 'linear' | 'conv2d';
+  /** A q / k / v / o projection of the attention block. */
+  readonly attention?: boolean;
+}
+
+/** Called after each layer with its input and output; the network continues with the result (@ddpo/policy's LayerHooks). */
+export interface LayerHooks {
+  linear?(name: string, x: Sym, y: Sym): Sym;
+  conv2d?(name: string, x: Sym, y: Sym, conv: { stride: number; padding: number }): Sym;
 }
 
 /** Options of {@link tinyUnet32}. */
@@ -33,12 +48,16 @@ const GROUPS = 8;
 const EPS = 1e-5;
 const TIME_DIM = 64;
 
-type P = Record<string, Sym>;
+/** The parameters, plus the layer hooks when a wrapper (LoRA) asked for them. */
+type P = Record<string, Sym> & { [HOOKS]?: LayerHooks };
+const HOOKS = Symbol('layer hooks');
 
 /** Conv(k, s) with padding (k-1)/2 and bias, weights `${name}.weight` / `${name}.bias`. */
 function conv(p: P, name: string, x: Sym, stride = 1): Sym {
   const k = p[`${name}.weight`].shape[2];
-  return conv2dBias(x, p[`${name}.weight`], p[`${name}.bias`], { stride, padding: (k - 1) / 2 });
+  const conv = { stride, padding: (k - 1) / 2 };
+  const y = conv2dBias(x, p[`${name}.weight`], p[`${name}.bias`], conv);
+  return p[HOOKS]?.conv2d !== undefined ? p[HOOKS].conv2d(name, x, y, conv) : y;
 }
 
 function gn(p: P, name: string, x: Sym): Sym {
@@ -46,7 +65,8 @@ function gn(p: P, name: string, x: Sym): Sym {
 }
 
 function lin(p: P, name: string, x: Sym): Sym {
-  return linear(x, p[`${name}.weight`], p[`${name}.bias`]);
+  const y = linear(x, p[`${name}.weight`], p[`${name}.bias`]);
+  return p[HOOKS]?.linear !== undefined ? p[HOOKS].linear(name, x, y) : y;
 }
 
 /** Sinusoidal embedding of t [B] -> [B, 64]: f_i = exp(-ln(10000) i / 32), concat(sin(t f), cos(t f)). */
@@ -109,8 +129,28 @@ export function tinyUnet32(opts: TinyUnet32Options = {}): EpsilonModel {
     numPrompts,
     sampleShape: Object.freeze([3, 32, 32]),
     paramShapes,
-    apply: (params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym) => forward(params, sample, timestep, prompt),
+    layers: tinyUnet32Layers(paramShapes),
+    apply: (params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym, hooks?: LayerHooks) =>
+      forward(hooks === undefined ? params : { ...params, [HOOKS]: hooks }, sample, timestep, prompt),
   });
+}
+
+/**
+ * The Linear ([out, in] weights) and Conv ([out, in, kh, kw]) layers of tiny-unet-32, in parameter
+ * order; `att.q/k/v/o` are the attention projections. The prompt embedding (a lookup table) is not
+ * a layer.
+ *
+ * @example
+ * Object.keys(tinyUnet32Layers(tinyUnet32ParamShapes(16))).length; // 33
+ */
+export function tinyUnet32Layers(shapes: Readonly<Record<string, readonly number[]>>): Readonly<Record<string, LayerInfo>> {
+  const out: Record<string, LayerInfo> = {};
+  for (const [name, shape] of Object.entries(shapes)) {
+    const m = /^(.*)\.weight$/.exec(name);
+    if (m === null || m[1] === 'emb' || (shape.length !== 2 && shape.length !== 4)) continue;
+    out[m[1]] = Object.freeze({ kind: shape.length === 2 ? 'linear' : 'conv2d', ...(/^att\.[qkvo]$/.test(m[1]) ? { attention: true } : {}) });
+  }
+  return Object.freeze(out);
 }
 
 /** Declares `param:<name>` inputs for every parameter of a model on a builder. */

@@ -18,8 +18,50 @@ export interface EpsilonModel {
   readonly sampleShape: readonly number[];
   /** float32 parameters by name. */
   readonly paramShapes: Readonly<Record<string, readonly number[]>>;
-  /** Adds the network to the builder of `sample`; returns noise_pred with sample's shape [B, ...sampleShape]. */
-  apply(params: Record<string, Sym>, sample: Sym, timestep: Sym /* float [B] */, prompt: Sym /* int64 [B] */): Sym;
+  /**
+   * Adds the network to the builder of `sample`; returns noise_pred with sample's shape
+   * [B, ...sampleShape]. A model that lists `layers` calls `hooks` after each of them and continues
+   * with what the hook returns (how LoRA adds its low-rank path without touching the weights).
+   */
+  apply(params: Record<string, Sym>, sample: Sym, timestep: Sym /* float [B] */, prompt: Sym /* int64 [B] */, hooks?: LayerHooks): Sym;
+  /**
+   * Optional: the Linear and Conv layers by name (weight `<name>.weight`), for wrappers such as
+   * `withLora`. A model that declares them must call `hooks` for every one of them.
+   */
+  readonly layers?: Readonly<Record<string, LayerInfo>>;
+  /** Optional: the parameters a trainer updates (default: all of `paramShapes`); set by `withLora`. */
+  readonly trainableParams?: readonly string[];
+}
+
+/** What a model says about one of its Linear / Conv layers. */
+export interface LayerInfo {
+  /** 'linear': x [..., in] @ W^T (+ b), W [out, in]; 'conv2d': W [out, in, kh, kw]. */
+  readonly kind: 'linear' | 'conv2d';
+  /** A query / key / value / output projection of an attention block. */
+  readonly attention?: boolean;
+}
+
+/**
+ * Callbacks a model calls after each layer it lists in `layers`: `x` is the layer's input, `y` its
+ * output (bias included); the model continues with the returned value (`y` itself when unchanged).
+ *
+ * @example
+ * const hooks: LayerHooks = { linear: (name, x, y) => y }; // the identity
+ */
+export interface LayerHooks {
+  linear?(name: string, x: Sym, y: Sym): Sym;
+  conv2d?(name: string, x: Sym, y: Sym, conv: { stride: number; padding: number }): Sym;
+}
+
+/**
+ * The parameters a trainer should differentiate and update: `model.trainableParams`, or every
+ * parameter when the model does not say.
+ *
+ * @example
+ * trainableParamNames(withLora(model, { rank: 4, targets: 'attention' })); // ['att.q.lora_A.weight', ...]
+ */
+export function trainableParamNames(model: EpsilonModel): string[] {
+  return model.trainableParams !== undefined ? [...model.trainableParams] : Object.keys(model.paramShapes);
 }
 
 /** The graph input name of a parameter: `param:<name>`. */

@@ -1,6 +1,7 @@
 // Checkpoints: one directory `checkpoint-<epoch>` per save, written atomically, holding everything a
 // resumed run needs to continue bit-identically: parameters and optimizer state (safetensors), and
 // the random-generator state, stat-tracker state, epoch, config and metrics so far (state.json).
+// A LoRA run saves its adapters only, with the identity of the frozen base weights.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,8 @@ export interface CheckpointData {
   rewardQueries: number;
   config: unknown;
   metrics: EpochMetrics[];
+  /** LoRA runs: `params` holds the adapters only; these are their settings and the base weights' hashParams. */
+  lora?: { rank: number; alpha: number; targets: string[]; baseSha256: string };
 }
 
 /** A checkpoint directory is missing, incomplete or of another format. */
@@ -57,6 +60,7 @@ export function saveCheckpoint(runDir: string, data: CheckpointData): string {
     rewardQueries: data.rewardQueries,
     config: data.config,
     metrics: data.metrics,
+    ...(data.lora !== undefined ? { lora: data.lora } : {}),
   };
   writeDirAtomic(dir, {
     'params.safetensors': encodeSafetensors(data.params, { format: 'ddpo-params' }),
@@ -92,6 +96,7 @@ export function loadCheckpoint(dir: string): CheckpointData {
     rewardQueries: state.rewardQueries as number,
     config: state.config,
     metrics: state.metrics as EpochMetrics[],
+    ...(state.lora !== undefined ? { lora: state.lora as CheckpointData['lora'] } : {}),
   };
 }
 

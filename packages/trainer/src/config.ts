@@ -52,6 +52,15 @@ export const trainerConfigSchema = z.strictObject({
   /** Sparse RWR: keep samples at or above this percentile of their prompt's rewards. */
   rwrPercentile: z.number().min(0).max(100).default(90),
 
+  /** LoRA (docs/lora.md): train low-rank adapters on a frozen base model instead of every parameter. */
+  useLora: z.boolean().default(false),
+  /** LoRA rank r (PEFT `r`; ddpo-pytorch and TRL use 4). */
+  loraRank: posInt.default(4),
+  /** PEFT `lora_alpha`: the adapters are scaled by loraAlpha / loraRank; default loraRank (scale 1). */
+  loraAlpha: z.number().positive().optional(),
+  /** 'attention' (q/k/v/o, as ddpo-pytorch), 'all' (every Linear and Conv) or layer-name patterns (globs, or /regex/). */
+  loraTargets: z.union([z.enum(['attention', 'all']), z.array(z.string().min(1)).min(1)]).default('attention'),
+
   /** Save a checkpoint every this many epochs (and always after the last one); 0 = only at the end. */
   saveFreq: z.int().nonnegative().default(1),
   /** Keep at most this many checkpoints, deleting the oldest (ddpo-pytorch's num_checkpoint_limit). */
@@ -114,6 +123,16 @@ function checkConsistency(c: TrainerConfig): void {
   }
   if (numTrainTimesteps(c) < 1) {
     issues.push({ field: 'trainTimestepFraction', message: `trains on floor(${c.sampleNumSteps} * ${c.trainTimestepFraction}) = 0 timesteps; expected at least 1` });
+  }
+  if (Array.isArray(c.loraTargets)) {
+    for (const p of c.loraTargets) {
+      if (!(p.length > 2 && p.startsWith('/') && p.endsWith('/'))) continue;
+      try {
+        new RegExp(p.slice(1, -1));
+      } catch (e) {
+        issues.push({ field: 'loraTargets', message: `'${p}' is not a valid regular expression (${(e as Error).message})` });
+      }
+    }
   }
   if (issues.length > 0) throw new ConfigError(issues);
 }

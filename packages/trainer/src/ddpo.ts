@@ -4,7 +4,7 @@
 // trainGradientAccumulationSteps batches, clipped, then one AdamW step. The training graph
 // (log-prob under the current parameters + policy loss + gradients) is built and compiled once.
 import { GradientAccumulator } from '@ddpo/optim';
-import { paramFeeds, paramInputs, type DiffusionPolicy } from '@ddpo/policy';
+import { paramFeeds, paramInputs, trainableParamNames, type DiffusionPolicy } from '@ddpo/policy';
 import { policyLossGraph } from '@ddpo/ppo';
 import { GraphBuilder, grad, type CompiledGraph, type Graph, type Rng } from '@ddpo/tensor';
 import { numTrainTimesteps, type TrainerConfig } from './config.js';
@@ -20,7 +20,8 @@ export type DdpoGraphConfig = Pick<
 
 /**
  * The DDPO training graph, traced once per run: the policy's log-prob of stored transitions under
- * the current parameters, the DDPO_IS / DDPO_SF loss, and its gradient w.r.t. every parameter.
+ * the current parameters, the DDPO_IS / DDPO_SF loss, and its gradient w.r.t. every trainable
+ * parameter (all of them, or the LoRA adapters of a `withLora` model).
  * Inputs: param:*, sample, timestep (int64), prompt, prev_sample, old_log_prob, advantages; outputs:
  * loss, approx_kl, clipfrac, grad:<param>.
  *
@@ -52,7 +53,7 @@ export function ddpoTrainingGraph(policy: DiffusionPolicy, c: DdpoGraphConfig): 
     clipRange: c.trainClipRange,
     advClipMax: c.trainAdvClipMax,
   });
-  const names = Object.keys(params);
+  const names = trainableParamNames(model); // under LoRA the adapters only: no frozen-weight gradient is traced
   const grads = grad(loss.loss, names.map((n) => params[n]));
   b.output('loss', loss.loss);
   b.output('approx_kl', loss.approxKl);
@@ -91,7 +92,7 @@ export class DDPOTrainer extends Trainer {
     // DDPO_SF is plain REINFORCE: one gradient step per sampling round over all samples (sec. 4.2).
     const innerEpochs = sf ? 1 : c.trainNumInnerEpochs;
     const acc = new GradientAccumulator((sf ? batches : c.trainGradientAccumulationSteps) * T);
-    const feeds = paramFeeds(this.opts.model, this.params);
+    const feeds = paramFeeds(this.model, this.params);
     const stats = new StatMeans();
     const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };
     let lossFinite = true;

@@ -16,3 +16,4 @@ export * from './ddpo.js';
 export * from './adapter.js';
 export * from './rwr.js';
 export * from './factory.js';
+export * from './lora.js';

@@ -1,7 +1,7 @@
 // Checks a run makes before it starts: the prompt list against the model's vocabulary, and a
 // checkpoint's configuration against the resumed run's (only a few fields may change).
 import { CheckpointError } from './checkpoint.js';
-import type { TrainerConfig } from './config.js';
+import { trainerConfigSchema, type TrainerConfig } from './config.js';
 import { TrainerError } from './errors.js';
 
 /** Fields that may differ between a checkpoint and the resumed run (everything else must match). */
@@ -14,7 +14,10 @@ export const RESUMABLE_CHANGES = new Set(['numEpochs', 'saveFreq', 'numCheckpoin
  * @example
  * checkResumeConfig(saved, now, 'runs/a/checkpoint-3');
  */
-export function checkResumeConfig(saved: TrainerConfig, now: TrainerConfig, dir: string): void {
+export function checkResumeConfig(savedConfig: TrainerConfig, now: TrainerConfig, dir: string): void {
+  // A checkpoint written before a field existed (e.g. useLora) ran with that field's default.
+  const parsed = trainerConfigSchema.safeParse(savedConfig);
+  const saved = parsed.success ? parsed.data : savedConfig;
   const diff = Object.keys({ ...saved, ...now }).filter(
     (k) => !RESUMABLE_CHANGES.has(k) && JSON.stringify((saved as Record<string, unknown>)[k]) !== JSON.stringify((now as Record<string, unknown>)[k]),
   );

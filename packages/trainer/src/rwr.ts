@@ -3,7 +3,7 @@
 // x_0 are re-noised at uniformly drawn t and regressed with the denoising loss weighted by
 // softmax(beta * A) * N ('rwr') or by a 0/1 mask keeping the top percentile ('rwr-sparse').
 import { GradientAccumulator } from '@ddpo/optim';
-import { paramFeeds, paramInputs } from '@ddpo/policy';
+import { paramFeeds, paramInputs, trainableParamNames } from '@ddpo/policy';
 import { prepareNoisedBatch, rwrLossGraph, rwrWeights, sparseRwrWeights } from '@ddpo/rwr';
 import { GraphBuilder, HostTensor, grad, type CompiledGraph, type Rng } from '@ddpo/tensor';
 import { numTrainTimesteps } from './config.js';
@@ -45,13 +45,13 @@ export class RWRTrainer extends Trainer {
   /** Graph inputs: param:*, xt, timestep (float32), prompt (int64), noise, weights. */
   protected async compileTraining(): Promise<void> {
     const B = this.config.trainBatchSize;
-    const model = this.opts.model;
+    const model = this.model;
     const b = new GraphBuilder();
     const shape = [B, ...model.sampleShape];
     const params = paramInputs(b, model);
     const pred = model.apply(params, b.input('xt', shape), b.input('timestep', [B]), b.input('prompt', [B], 'int64'));
     const loss = rwrLossGraph({ predictedNoise: pred, noise: b.input('noise', shape), weights: b.input('weights', [B]) });
-    const names = Object.keys(params);
+    const names = trainableParamNames(model); // under LoRA the adapters only
     const grads = grad(loss, names.map((n) => params[n]));
     b.output('loss', loss);
     names.forEach((n, i) => b.output(`grad:${n}`, grads[i]));
@@ -65,7 +65,7 @@ export class RWRTrainer extends Trainer {
     const { weights, pool } = rwrPlan(c.algorithm as 'rwr' | 'rwr-sparse', samples.advantages, { beta: c.rwrBeta, percentile: c.rwrPercentile });
     const abar = this.sampler.scheduler.alphasCumprod;
     const acc = new GradientAccumulator(c.trainGradientAccumulationSteps * T);
-    const feeds = paramFeeds(this.opts.model, this.params);
+    const feeds = paramFeeds(this.model, this.params);
     const stats = new StatMeans();
     const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };
     let lossFinite = true;

@@ -19,6 +19,8 @@ import { optimizerFromState, optimizerToState } from './optimizer-state.js';
 import { guardedStep, type StatMeans } from './step.js';
 import { checkResumeConfig, resolvePrompts } from './run-checks.js';
 import { resolveAdapter } from './adapter.js';
+import { baseSha256, checkSameBase, initialParams, loraOf, trainedModel } from './lora.js';
+import { trainableParamNames } from '@ddpo/policy';
 
 /** What every trainer is built from. */
 export interface TrainerOptions {
@@ -73,6 +75,9 @@ const EVAL_STREAM = 1_000_000_007;
  */
 export abstract class Trainer {
   readonly config: TrainerConfig;
+  /** The model trained: `opts.model`, or its LoRA wrapper (config.useLora). */
+  readonly model: EpsilonModel;
+  /** Every parameter of `model` (under LoRA: the frozen base and the adapters). */
   readonly params: Record<string, HostTensor>;
   readonly metrics: EpochMetrics[] = [];
   /** Epochs completed. */
@@ -87,6 +92,8 @@ export abstract class Trainer {
   private readonly ownsAdapter: boolean;
   private readonly writer: MetricsWriter | undefined;
   private readonly promptIds: number[];
+  /** Under LoRA: the base weights' identity, recorded in checkpoints. */
+  private readonly baseHash: string | undefined;
 
   protected constructor(
     protected readonly opts: TrainerOptions,
@@ -94,13 +101,17 @@ export abstract class Trainer {
     ownsAdapter: boolean,
   ) {
     this.config = parseTrainerConfig(opts.config ?? {});
-    this.params = Object.fromEntries(Object.entries(opts.params).map(([k, v]) => [k, v.clone()]));
+    this.model = trainedModel(opts.model, this.config);
+    this.params = initialParams(this.model, opts.params, this.config.seed);
+    const lora = loraOf(this.model);
+    this.baseHash = lora === undefined ? undefined : baseSha256(lora, this.params);
     this.adapter = adapter;
     this.ownsAdapter = ownsAdapter;
     this.progress = opts.progress ?? createProgress();
     this.rng = new Rng(this.config.seed);
     this.promptIds = resolvePrompts(this.config.prompts, opts.promptNames, opts.model.numPrompts);
-    this.optimizer = new AdamW(this.params, {
+    // Only the trainable parameters (the adapters under LoRA) get optimizer state and updates.
+    this.optimizer = new AdamW(Object.fromEntries(trainableParamNames(this.model).map((k) => [k, this.params[k]])), {
       lr: this.config.trainLearningRate,
       betas: [this.config.trainAdamBeta1, this.config.trainAdamBeta2],
       eps: this.config.trainAdamEpsilon,
@@ -108,7 +119,7 @@ export abstract class Trainer {
     });
     const tracking = this.config.perPromptStatTracking;
     this.statTracker = tracking === false ? undefined : new PerPromptStatTracker(tracking);
-    this.sampler = new PolicySampler(opts.model, adapter, this.config);
+    this.sampler = new PolicySampler(this.model, adapter, this.config);
     this.writer = opts.outDir === undefined ? undefined : new MetricsWriter(path.join(opts.outDir, 'metrics.jsonl'));
   }
 
@@ -287,9 +298,13 @@ export abstract class Trainer {
   /** Saves `checkpoint-<epoch>` under outDir; returns its path. */
   checkpoint(): string {
     if (this.opts.outDir === undefined) throw new TrainerError('checkpoint: this trainer has no outDir');
+    const trainable = this.optimizer.params.toRecord();
+    const lora = loraOf(this.model);
     const data: CheckpointData = {
       epoch: this.epoch,
-      params: this.params,
+      // Under LoRA only the adapters (and the base's identity): the base is frozen.
+      params: lora === undefined ? this.params : trainable,
+      ...(lora !== undefined ? { lora: { ...lora.lora, baseSha256: this.baseHash! } } : {}),
       optimizer: optimizerToState(this.optimizer),
       rng: this.rng.getState(),
       statTracker: this.statTracker?.state() ?? null,
@@ -308,6 +323,12 @@ export abstract class Trainer {
     if (dir === undefined) throw new CheckpointError(`resume: no checkpoint found in ${where ?? '(no outDir given)'}`);
     const ck = loadCheckpoint(dir);
     checkResumeConfig(ck.config as TrainerConfig, this.config, dir);
+    if (this.baseHash !== undefined) {
+      checkSameBase(ck.lora?.baseSha256, this.baseHash, `resume: ${dir}`);
+      const want = trainableParamNames(this.model);
+      const missing = want.filter((n) => !(n in ck.params));
+      if (missing.length > 0) throw new CheckpointError(`resume: ${dir} lacks LoRA adapter(s) ${missing.join(', ')}`);
+    }
     for (const [name, t] of Object.entries(ck.params)) {
       const mine = this.params[name];
       if (mine === undefined || mine.size !== t.size || mine.dtype !== t.dtype) throw new CheckpointError(`resume: parameter '${name}' of ${dir} does not match the model`);

@@ -11,6 +11,8 @@ import type { CliIO } from '../program.js';
 /** Flags of `ddpo export`. */
 export interface ExportFlags {
   weights?: string;
+  /** Base weights under LoRA adapters given as --weights. */
+  baseWeights?: string;
   batch: string;
   out: string;
 }
@@ -23,7 +25,7 @@ export interface ExportFlags {
  */
 export async function exportCommand(f: ExportFlags, io: CliIO): Promise<void> {
   const batch = numberFlag('--batch', f.batch, { integer: true, min: 1 });
-  const { model, params, source } = loadModel(f.weights, 0, (l) => io.err(l + '\n'));
+  const { model, params, source } = loadModel(f.weights, 0, (l) => io.err(l + '\n'), f.baseWeights);
   const graph = tinyUnet32Graph(batch, { numPrompts: model.numPrompts });
   const bytes = exportOnnxModel(graph, paramFeeds(params), { name: model.name, docString: `${model.name} weights: ${source}` });
   fs.mkdirSync(path.dirname(path.resolve(f.out)), { recursive: true });

@@ -15,6 +15,8 @@ import { resolveReward } from '../reward-spec.js';
 /** Flags of `ddpo sample`. */
 export interface SampleFlags {
   weights?: string;
+  /** Base weights under LoRA adapters given as --weights. */
+  baseWeights?: string;
   prompt?: string[];
   num: string;
   steps: string;
@@ -47,7 +49,7 @@ function promptIds(names: string[], wanted: string[] | undefined): number[] {
  */
 export async function sampleCommand(f: SampleFlags, io: CliIO): Promise<void> {
   const seed = numberFlag('--seed', f.seed, { integer: true, min: 0 });
-  const { model, params, source } = loadModel(f.weights, seed, (l) => io.err(l + '\n'));
+  const { model, params, source } = loadModel(f.weights, seed, (l) => io.err(l + '\n'), f.baseWeights);
   const names = promptNamesFor(model.numPrompts);
   const perPrompt = numberFlag('--num', f.num, { integer: true, min: 1 });
   const prompts = promptIds(names, f.prompt).flatMap((p) => new Array<number>(perPrompt).fill(p));
