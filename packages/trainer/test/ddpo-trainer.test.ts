@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineReward, type RewardFn } from '@ddpo/rewards';
 import type { CompiledGraph, TensorAdapter, TensorMap, Graph } from '@ddpo/tensor';
 import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
-import { DDPOTrainer, hashParams, readMetrics, silentProgress, type TrainerConfigInput } from '@ddpo/trainer';
+import { DDPOTrainer, hashParams, readMetrics, sfStepsPerEpoch, silentProgress, type TrainerConfigInput } from '@ddpo/trainer';
 import { tinyModel, tinyParams, TINY_PROMPTS } from './helpers/tiny-model.js';
 
 /** Mean of the red channel: a cheap deterministic reward. */
@@ -137,6 +137,23 @@ describe('DDPOTrainer', () => {
     expect(m.optimizerSteps).toBe(0);
     expect(m.skippedSteps).toBe(4);
     expect(m.skipped).toMatch(/non-finite loss/);
+  });
+
+  it('ddpo-sf honours trainGradientAccumulationSteps: samples / (batch x accumulation) steps per epoch', async () => {
+    const sf: TrainerConfigInput = { ...CONFIG, algorithm: 'ddpo-sf', numEpochs: 1, trainNumInnerEpochs: 1 };
+    const notes: string[] = [];
+    const progress = { ...silentProgress, log: (l: string) => notes.push(l) };
+    // 8 samples / (2 per batch * 2 accumulation) = 2 steps, and a note that the second is off-policy
+    const two = await trainer(undefined, { progress }, sf);
+    expect((await two.trainEpoch()).optimizerSteps).toBe(2);
+    expect(sfStepsPerEpoch(two.config)).toBe(2);
+    expect(notes.join('\n')).toMatch(/ddpo-sf takes 2 optimizer steps per epoch/);
+    // accumulation 4: the paper's one step per epoch, no note
+    notes.length = 0;
+    const one = await trainer(undefined, { progress }, { ...sf, trainGradientAccumulationSteps: 4 });
+    expect((await one.trainEpoch()).optimizerSteps).toBe(1);
+    expect(notes.join('\n')).not.toMatch(/ddpo-sf takes/);
+    await expect(trainer(undefined, {}, { ...sf, trainNumInnerEpochs: 2 })).rejects.toThrow(/trainNumInnerEpochs/);
   });
 
   it('refuses an RWR algorithm and a resume with a changed configuration', async () => {
