@@ -18,7 +18,8 @@ export interface CompareFlags extends TrainingFlags {
   full?: boolean;
 }
 
-function parseAlgos(raw: string): Algorithm[] {
+/** Parses `--algos a,b`. */
+export function parseAlgos(raw: string): Algorithm[] {
   const algos = listFlag(raw);
   for (const a of algos) {
     if (!(ALGORITHMS as readonly string[]).includes(a)) throw new UsageError(`--algos: unknown algorithm '${a}'; expected some of ${ALGORITHMS.join(', ')}`);
@@ -27,7 +28,8 @@ function parseAlgos(raw: string): Algorithm[] {
   return algos as Algorithm[];
 }
 
-function parseSeeds(raw: string): number[] {
+/** Parses `--seeds N` (seeds 0..N-1) or `--seeds a,b,c`. */
+export function parseSeeds(raw: string): number[] {
   if (!raw.includes(',')) return Array.from({ length: numberFlag('--seeds', raw, { integer: true, min: 1 }) }, (_, i) => i);
   return listFlag(raw).map((s) => numberFlag('--seeds', s, { integer: true, min: 0 }));
 }
