@@ -159,11 +159,30 @@ function settingsDiff(a: Record<string, unknown>, b: Record<string, unknown>): s
   return Object.keys({ ...a, ...b }).filter((k) => !BOOKKEEPING.has(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }
 
+/**
+ * Trainer fields an algorithm does not read: two cells that differ only in these train that algorithm
+ * identically, so the sweep runs it once and records the result under both cells.
+ */
+export const UNUSED_FIELDS: Readonly<Record<Algorithm, readonly string[]>> = {
+  'ddpo-is': ['rwrBeta', 'rwrRewardScale', 'rwrPerPrompt', 'rwrPercentile', 'rwrPercentileMinCount'],
+  // DDPO_SF's loss has no ratio to clip (trainClipRange only changes its logged clip fraction).
+  'ddpo-sf': ['rwrBeta', 'rwrRewardScale', 'rwrPerPrompt', 'rwrPercentile', 'rwrPercentileMinCount', 'trainClipRange'],
+  rwr: ['trainClipRange', 'trainAdvClipMax', 'rwrPercentile', 'rwrPercentileMinCount'],
+  'rwr-sparse': ['trainClipRange', 'trainAdvClipMax', 'rwrBeta', 'rwrRewardScale', 'rwrPerPrompt'],
+};
+
+function trainingKey(c: TrainerConfig): string {
+  const unused = new Set([...UNUSED_FIELDS[c.algorithm], ...BOOKKEEPING]);
+  return JSON.stringify(Object.entries(c).filter(([k]) => !unused.has(k)));
+}
+
 /** What a finished run leaves in its directory: the resolved config, the start-evaluation key and the result. */
 interface RunRecord {
   config: Record<string, unknown>;
   evalKey: string;
   run: RunSummary;
+  /** The cell whose run this is, when this cell differs from it only in fields the algorithm does not read. */
+  sameAs?: string;
 }
 
 /** Everything one sweep needs. */
@@ -364,6 +383,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   for (const c of sweepCells) for (const [a, r] of Object.entries(c.results)) if (r.invalid !== undefined) o.say(`sweep: skipping ${a} in cell '${c.id}': ${r.invalid}`);
 
   const starts = new Map<string, RunEvaluation>();
+  const trained = new Map<string, { cell: string; run: RunSummary }>();
   let done = 0;
   let ranSeconds = 0;
   let ran = 0;
@@ -385,11 +405,23 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
             throw new UsageError(`sweep: ${dir} holds a finished run with other settings (${diff.join(', ')}); use another --out or remove that directory`);
           }
           result.runs.push(rec.run);
+          if (!trained.has(trainingKey(config))) trained.set(trainingKey(config), { cell: rec.sameAs ?? cell.id, run: rec.run });
           if (!starts.has(rec.evalKey) && rec.run.initialMeanReward !== undefined) {
             starts.set(rec.evalKey, { meanReward: rec.run.initialMeanReward, ...(rec.run.initialPromptFidelity !== undefined ? { promptFidelity: rec.run.initialPromptFidelity } : {}), ...(rec.run.grids ? { grid: rec.run.grids.start } : {}) });
           }
           done++;
           o.say(`${tag}: already done (final reward ${num(rec.run.finalMeanReward)}), skipped`);
+          continue;
+        }
+        const twin = trained.get(trainingKey(config));
+        if (twin !== undefined) {
+          // The same training as a finished run of another cell (they differ only in fields this algorithm does not read).
+          writeJsonAtomic(recordFile, { config, evalKey: key, run: twin.run, sameAs: twin.cell } satisfies RunRecord);
+          result.runs.push(twin.run);
+          done++;
+          summary.runsDone = done;
+          write();
+          o.say(`${tag}: the same training as cell '${twin.cell}' (it differs only in fields ${algorithm} does not read); result reused`);
           continue;
         }
         const resuming = checkpointDirs(dir).length > 0 && fs.existsSync(path.join(dir, 'eval-start.json'));
@@ -410,6 +442,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
         }
         const record: RunRecord = { config: config as unknown as Record<string, unknown>, evalKey: key, run };
         writeJsonAtomic(recordFile, record);
+        trained.set(trainingKey(config), { cell: cell.id, run });
         if (o.keepCheckpoints !== true) for (const ck of checkpointDirs(dir)) fs.rmSync(ck, { recursive: true, force: true });
         result.runs.push(run);
         done++;

@@ -143,6 +143,18 @@ describe('ddpo sweep', () => {
     expect(callCount()).toBe(3 + 2 + 3);
   });
 
+  it('runs an algorithm once for cells that differ only in fields it does not read', async () => {
+    const out2 = path.join(tmp, 'twins');
+    const before = callCount();
+    const r = await sweep(out2, ['--grid', 'rwrBeta=0.2,20', '--algos', 'ddpo-is']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("[2/2] ddpo-is seed 0 cell 'rwrBeta=20': the same training as cell 'rwrBeta=0.2'");
+    expect(callCount() - before).toBe(1 + 3); // one start evaluation, one run
+    const s = read(out2);
+    expect(s.cells[1].results['ddpo-is'].runs[0]).toEqual(s.cells[0].results['ddpo-is'].runs[0]);
+    expect(JSON.parse(fs.readFileSync(path.join(out2, s.cells[1].dir, 'ddpo-is', 'seed-0', 'result.json'), 'utf8')).sameAs).toBe('rwrBeta=0.2');
+  });
+
   it('rejects a budget that is not a whole number of epochs, --epochs, and unknown fields', async () => {
     const bad = await sweep(path.join(tmp, 'bad'), [...SECOND, '--budget', '6']);
     expect(bad.code).toBe(2);
