@@ -173,7 +173,9 @@ export const UNUSED_FIELDS: Readonly<Record<Algorithm, readonly string[]>> = {
 
 function trainingKey(c: TrainerConfig): string {
   const unused = new Set([...UNUSED_FIELDS[c.algorithm], ...BOOKKEEPING]);
-  return JSON.stringify(Object.entries(c).filter(([k]) => !unused.has(k)));
+  // Without LoRA (useLora false), its rank, alpha and targets are not read either.
+  const noLora = (c as Record<string, unknown>).useLora === false;
+  return JSON.stringify(Object.entries(c).filter(([k]) => !unused.has(k) && !(noLora && /^lora[A-Z]/.test(k))));
 }
 
 /** What a finished run leaves in its directory: the resolved config, the start-evaluation key and the result. */
