@@ -6,7 +6,7 @@ export {
 } from './compare.js';
 export { classifierFidelity, shapes32Fidelity } from './fidelity.js';
 export {
-  runSweep, parseGrid, gridCells, bestCells, sweepMarkdown, type GridAxis, type SweepCell, type SweepCellResult, type SweepBest, type SweepSummary,
+  runSweep, parseGrid, gridCells, bestCells, sweepMarkdown, sameTraining, UNUSED_FIELDS, type GridAxis, type SweepCell, type SweepCellResult, type SweepBest, type SweepSummary,
   type SweepOptions, type SweepResult,
 } from './sweep.js';
 export { resolveReward, rewardLabel, BUILTIN_REWARDS, type RewardSpecOptions } from './reward-spec.js';

@@ -171,6 +171,17 @@ export const UNUSED_FIELDS: Readonly<Record<Algorithm, readonly string[]>> = {
   'rwr-sparse': ['trainClipRange', 'trainAdvClipMax', 'rwrBeta', 'rwrRewardScale', 'rwrPerPrompt'],
 };
 
+/**
+ * Whether two resolved configs train the same way: equal but for fields their algorithm does not
+ * read ({@link UNUSED_FIELDS}; lora* when useLora is false) and checkpoint bookkeeping.
+ *
+ * @example
+ * sameTraining({ ...ddpo, rwrBeta: 0.2 }, { ...ddpo, rwrBeta: 20 }); // true
+ */
+export function sameTraining(a: TrainerConfig, b: TrainerConfig): boolean {
+  return trainingKey(a) === trainingKey(b);
+}
+
 function trainingKey(c: TrainerConfig): string {
   const unused = new Set([...UNUSED_FIELDS[c.algorithm], ...BOOKKEEPING]);
   // Without LoRA (useLora false), its rank, alpha and targets are not read either.

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gridCells, parseGrid, sweepMarkdown, bestCells, type SweepSummary } from '@ddpo/cli';
+import { gridCells, parseGrid, sweepMarkdown, bestCells, sameTraining, type SweepSummary } from '@ddpo/cli';
+import { parseTrainerConfig, type TrainerConfig } from '@ddpo/trainer';
 import { runCli } from './helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-sweep-'));
@@ -66,6 +67,22 @@ describe('grid parsing', () => {
     expect(best.rwr.withinFidelity?.cell).toBe('b');
     expect(sweepMarkdown({ ...s, best, reward: 'r', model: 'm', budget: 8, evalSamples: 4, grid: [], base: {}, runsDone: 6, runsTotal: 6, createdAt: '', updatedAt: '' }))
       .toContain('| rwr | `a` | -0.9000 ± 0.0000 | -0.9000 ± 0.0000 | 0.200 ± 0.000 | `b` | -1.0000 ± 0.0000 | 0.800 ± 0.000 |');
+  });
+});
+
+describe('sameTraining', () => {
+  it('ignores only the fields the algorithm does not read', () => {
+    const is = parseTrainerConfig({ algorithm: 'ddpo-is' });
+    const rwr = parseTrainerConfig({ algorithm: 'rwr' });
+    expect(sameTraining({ ...is, rwrBeta: 20 }, is)).toBe(true);
+    expect(sameTraining({ ...is, trainClipRange: 0.2 }, is)).toBe(false);
+    expect(sameTraining({ ...rwr, trainClipRange: 0.2 }, rwr)).toBe(true);
+    expect(sameTraining({ ...rwr, rwrBeta: 20 }, rwr)).toBe(false);
+    expect(sameTraining({ ...is, saveFreq: 3 }, is)).toBe(true);
+    // LoRA's settings matter only with LoRA on
+    const lora = (on: boolean, rank: number) => ({ ...is, useLora: on, loraRank: rank }) as TrainerConfig;
+    expect(sameTraining(lora(false, 4), lora(false, 8))).toBe(true);
+    expect(sameTraining(lora(true, 4), lora(true, 8))).toBe(false);
   });
 });
 
