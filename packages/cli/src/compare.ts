@@ -1,13 +1,18 @@
 // `ddpo compare` as a library function: trains each algorithm with each seed on the same reward and
 // the same reward-query budget, evaluates every run before and after training on the same prompts
-// and noise, and writes summary.json plus the report. Presets: default, --quick, --full.
+// and noise (reward and, for shapes-32 models, prompt fidelity), and writes summary.json plus the
+// report. Presets: default, --quick, --full. `trainAndEvaluate`, one such run, is shared with `ddpo sweep`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '@ddpo/optim';
 import type { RewardFn } from '@ddpo/rewards';
 import type { HostTensor, TensorAdapter } from '@ddpo/tensor';
-import { createTrainer, parseTrainerConfig, samplesPerEpoch, type Algorithm, type EpsilonModel, type Progress, type Trainer } from '@ddpo/trainer';
+import {
+  createTrainer, latestCheckpoint, parseTrainerConfig, samplesPerEpoch, type Algorithm, type EpsilonModel, type Evaluation, type FidelityFn,
+  type Progress, type Trainer,
+} from '@ddpo/trainer';
 import { writeReport, type ReportFiles } from './report.js';
-import type { CompareSummary, CurvePoint, RunSummary } from './summary.js';
+import { methodStats, type CompareSummary, type CurvePoint, type RunEvaluation, type RunSummary } from './summary.js';
 
 /** A preset: algorithms, seeds and trainer fields. */
 export interface ComparePreset {
@@ -61,24 +66,134 @@ export const COMPARE_PRESETS: Readonly<Record<'default' | 'quick' | 'full', Comp
   },
 };
 
+/** What every run of a comparison or a sweep shares: the model, its start, the reward, where graphs run. */
+export interface RunContext {
+  reward: RewardFn;
+  model: EpsilonModel;
+  params: Record<string, HostTensor>;
+  promptNames: readonly string[];
+  adapter: TensorAdapter;
+  progress: Progress;
+  log: (line: string) => void;
+  /** Scores prompt fidelity of the evaluation (and training) samples; none = not measured. */
+  fidelity?: FidelityFn;
+}
+
+/** One training run: an algorithm and a seed with trainer fields, in a directory. */
+export interface RunSpec {
+  algorithm: Algorithm;
+  seed: number;
+  /** Trainer fields (algorithm and seed are set from the fields above). */
+  config: Record<string, unknown>;
+  /** The run's directory, and the root that the summary's relative paths start from. */
+  root: string;
+  dir: string;
+  /** Continue from the newest checkpoint in `dir` when it has one and its start evaluation is known; default: start afresh. */
+  resume?: boolean;
+  /** The start evaluation when already made (same seed, weights and evaluation settings): it is not sampled again. */
+  start?: RunEvaluation;
+  /** Evaluation samples (default: one epoch's worth). */
+  evalSamples?: number;
+  /** Add the curve's last point (the samples epoch E would draw; one more sampling). Default true. */
+  finalCurvePoint?: boolean;
+}
+
+const START_FILE = 'eval-start.json';
+
+function evaluationOf(e: Evaluation, grid: string | undefined): RunEvaluation {
+  return { meanReward: e.meanReward, ...(e.promptFidelity !== undefined ? { promptFidelity: e.promptFidelity } : {}), ...(grid !== undefined ? { grid } : {}) };
+}
+
+/** Writes JSON atomically (a reader never sees half a file, an interrupted write leaves the old one). */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomicSync(file, Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8'));
+}
+
+/**
+ * Trains one run and evaluates it before and after on the same prompts and initial noise (the run
+ * seed's evaluation stream): reward, and prompt fidelity when the context has a FidelityFn, both from
+ * the evaluation samples (no extra sampling). With `resume`, a run interrupted mid-way continues from
+ * its newest checkpoint (its start evaluation is kept in `eval-start.json` in its directory).
+ *
+ * @example
+ * const run = await trainAndEvaluate(ctx, { algorithm: 'rwr', seed: 0, config, root: out, dir: path.join(out, 'rwr/seed-0') });
+ */
+export async function trainAndEvaluate(ctx: RunContext, spec: RunSpec): Promise<RunSummary> {
+  const rel = path.relative(spec.root, spec.dir);
+  const saved = path.join(spec.dir, START_FILE);
+  let start = spec.start;
+  if (start === undefined && fs.existsSync(saved)) start = JSON.parse(fs.readFileSync(saved, 'utf8')) as RunEvaluation;
+  const resume = spec.resume === true && start !== undefined && latestCheckpoint(spec.dir) !== undefined;
+  if (!resume) fs.rmSync(spec.dir, { recursive: true, force: true });
+  const t0 = performance.now();
+  const trainer: Trainer = await createTrainer({
+    model: ctx.model,
+    params: ctx.params,
+    reward: ctx.reward,
+    config: { ...spec.config, algorithm: spec.algorithm, seed: spec.seed },
+    promptNames: ctx.promptNames,
+    adapter: ctx.adapter,
+    outDir: spec.dir,
+    resume,
+    progress: ctx.progress,
+    fidelity: ctx.fidelity,
+  });
+  try {
+    const n = spec.evalSamples ?? samplesPerEpoch(trainer.config);
+    if (start === undefined || (!resume && spec.start === undefined)) {
+      const e = await trainer.evaluate({ numSamples: n });
+      trainer.writeGrid(e, 'eval-start.png');
+      start = evaluationOf(e, path.join(rel, 'samples', 'eval-start.png'));
+    }
+    writeJsonAtomic(saved, start);
+    const metrics = await trainer.train();
+    const end = await trainer.evaluate({ numSamples: n });
+    trainer.writeGrid(end, 'eval-end.png');
+    const q = samplesPerEpoch(trainer.config);
+    const curve: CurvePoint[] = metrics.map((m, e) => ({
+      queries: e * q,
+      meanReward: m.rewardMean,
+      stdReward: m.rewardStd,
+      ...(m.promptFidelity !== undefined && m.promptFidelity !== null ? { promptFidelity: m.promptFidelity } : {}),
+    }));
+    if (spec.finalCurvePoint !== false) {
+      // The last curve point: the samples that epoch E would draw (RNG stream E), so the curve is one
+      // kind of estimate throughout; `finalMeanReward` is the paired evaluation (fixed stream).
+      const E = trainer.epoch;
+      const next = await trainer.evaluate({ stream: E });
+      curve.push({ queries: E * q, meanReward: next.meanReward, ...(next.promptFidelity !== undefined ? { promptFidelity: next.promptFidelity } : {}) });
+    }
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const fid = (v: number | undefined) => (v === undefined ? '' : ` (prompt fidelity ${v.toFixed(3)})`);
+    ctx.log(`${spec.algorithm} seed ${spec.seed}: eval reward ${start.meanReward.toFixed(4)}${fid(start.promptFidelity)} -> ${end.meanReward.toFixed(4)}${fid(end.promptFidelity)} in ${wallSeconds.toFixed(0)} s`);
+    return {
+      seed: spec.seed,
+      curve,
+      finalMeanReward: end.meanReward,
+      wallSeconds,
+      initialMeanReward: start.meanReward,
+      ...(start.promptFidelity !== undefined ? { initialPromptFidelity: start.promptFidelity } : {}),
+      ...(end.promptFidelity !== undefined ? { finalPromptFidelity: end.promptFidelity } : {}),
+      dir: rel,
+      grids: { start: start.grid ?? path.join(rel, 'samples', 'eval-start.png'), end: path.join(rel, 'samples', 'eval-end.png') },
+    };
+  } finally {
+    await trainer.dispose();
+  }
+}
+
 /** Everything one comparison needs. */
-export interface CompareOptions {
+export interface CompareOptions extends RunContext {
   algorithms: readonly Algorithm[];
   seeds: readonly number[];
   /** Trainer fields shared by every run (algorithm and seed are set per run). */
   config: Record<string, unknown>;
-  reward: RewardFn;
   /** The reward's name in the summary (e.g. 'jpeg-compressibility'). */
   rewardLabel: string;
-  model: EpsilonModel;
-  params: Record<string, HostTensor>;
   /** Where the initial weights came from (for the report). */
   weightsSource: string;
-  promptNames: readonly string[];
-  adapter: TensorAdapter;
   outDir: string;
-  progress: Progress;
-  log: (line: string) => void;
 }
 
 /** What a comparison returns: the summary and the report's files. */
@@ -88,47 +203,6 @@ export interface CompareResult {
   report: ReportFiles;
 }
 
-async function oneRun(o: CompareOptions, algorithm: Algorithm, seed: number): Promise<RunSummary> {
-  const rel = path.join(algorithm, `seed-${seed}`);
-  const dir = path.join(o.outDir, rel);
-  fs.rmSync(dir, { recursive: true, force: true });
-  const t0 = performance.now();
-  const trainer: Trainer = await createTrainer({
-    model: o.model,
-    params: o.params,
-    reward: o.reward,
-    config: { ...o.config, algorithm, seed },
-    promptNames: o.promptNames,
-    adapter: o.adapter,
-    outDir: dir,
-    progress: o.progress,
-  });
-  const start = await trainer.evaluate();
-  trainer.writeGrid(start, 'eval-start.png');
-  const metrics = await trainer.train();
-  const end = await trainer.evaluate();
-  trainer.writeGrid(end, 'eval-end.png');
-  // The last curve point: the samples that epoch E would draw (RNG stream E), so the curve is one
-  // kind of estimate throughout; `finalMeanReward` is the paired evaluation (fixed stream).
-  const E = trainer.epoch;
-  const next = await trainer.evaluate({ stream: E });
-  const q = samplesPerEpoch(trainer.config);
-  const curve: CurvePoint[] = metrics.map((m, e) => ({ queries: e * q, meanReward: m.rewardMean, stdReward: m.rewardStd }));
-  curve.push({ queries: E * q, meanReward: next.meanReward });
-  const wallSeconds = (performance.now() - t0) / 1000;
-  await trainer.dispose();
-  o.log(`${algorithm} seed ${seed}: eval reward ${start.meanReward.toFixed(4)} -> ${end.meanReward.toFixed(4)} in ${wallSeconds.toFixed(0)} s`);
-  return {
-    seed,
-    curve,
-    finalMeanReward: end.meanReward,
-    wallSeconds,
-    initialMeanReward: start.meanReward,
-    dir: rel,
-    grids: { start: path.join(rel, 'samples', 'eval-start.png'), end: path.join(rel, 'samples', 'eval-end.png') },
-  };
-}
-
 /**
  * Runs every algorithm x seed, then writes `summary.json`, `report.html` and the plots to outDir.
  *
@@ -136,8 +210,8 @@ async function oneRun(o: CompareOptions, algorithm: Algorithm, seed: number): Pr
  * const { summaryPath, report } = await runCompare({ ...COMPARE_PRESETS.quick, config: COMPARE_PRESETS.quick.config, reward, ... });
  */
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
-  // Validate once up front (ConfigError names the field) so a typo fails before any training.
-  const resolved = parseTrainerConfig({ ...o.config, algorithm: o.algorithms[0], seed: o.seeds[0] });
+  // Validate every algorithm up front (ConfigError names the field) so a bad setting fails before any training.
+  const resolved = o.algorithms.map((algorithm) => parseTrainerConfig({ ...o.config, algorithm, seed: o.seeds[0] }))[0];
   fs.mkdirSync(o.outDir, { recursive: true });
   const summary: CompareSummary = {
     reward: o.rewardLabel,
@@ -149,11 +223,13 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   };
   const summaryPath = path.join(o.outDir, 'summary.json');
   for (const algorithm of o.algorithms) {
-    summary.methods[algorithm] = { runs: [] };
+    const method: CompareSummary['methods'][string] = { runs: [] };
+    summary.methods[algorithm] = method;
     for (const seed of o.seeds) {
-      summary.methods[algorithm].runs.push(await oneRun(o, algorithm, seed));
+      method.runs.push(await trainAndEvaluate(o, { algorithm, seed, config: o.config, root: o.outDir, dir: path.join(o.outDir, algorithm, `seed-${seed}`) }));
+      method.stats = methodStats(method.runs);
       // Written after every run, so an interrupted comparison still leaves its finished runs.
-      fs.writeFileSync(summaryPath, JSON.stringify(summary, null, 2));
+      writeJsonAtomic(summaryPath, summary);
     }
   }
   const report = await writeReport(o.outDir, summary);

@@ -1,7 +1,14 @@
-/** @ddpo/cli: the `ddpo` command (pretrain, sample, train, compare, export, report) and its building blocks. */
+/** @ddpo/cli: the `ddpo` command (pretrain, sample, train, compare, sweep, export, report) and its building blocks. */
 export { main, buildProgram, type CliIO } from './program.js';
 export { UsageError } from './errors.js';
-export { runCompare, COMPARE_PRESETS, type CompareOptions, type CompareResult, type ComparePreset } from './compare.js';
+export {
+  runCompare, trainAndEvaluate, writeJsonAtomic, COMPARE_PRESETS, type CompareOptions, type CompareResult, type ComparePreset, type RunContext, type RunSpec,
+} from './compare.js';
+export { classifierFidelity, shapes32Fidelity } from './fidelity.js';
+export {
+  runSweep, parseGrid, gridCells, bestCells, sweepMarkdown, sameTraining, UNUSED_FIELDS, type GridAxis, type SweepCell, type SweepCellResult, type SweepBest, type SweepSummary,
+  type SweepOptions, type SweepResult,
+} from './sweep.js';
 export { resolveReward, rewardLabel, BUILTIN_REWARDS, type RewardSpecOptions } from './reward-spec.js';
 export { loadModel, createAdapter, type LoadedModel } from './model-spec.js';
 export { readConfigFile, parseSetPairs, mergeConfig } from './config-file.js';

@@ -1,5 +1,5 @@
 // The `ddpo` command line: one commander program with a subcommand per job (pretrain, sample, train,
-// compare, export, report), `--help` on each, and one error path: usage errors print their message
+// compare, sweep, export, report), `--help` on each, and one error path: usage errors print their message
 // and exit 2, other failures print the error and exit 1.
 import { Command, CommanderError, Option } from 'commander';
 import { WeightsMismatchError, WeightsNotFoundError } from '@ddpo/models';
@@ -102,6 +102,23 @@ export function buildProgram(io: CliIO = defaultIO): Command {
   )
     .option('-o, --out <dir>', 'output directory', 'runs/compare')
     .action(async (opts) => (await import('./commands/compare.js')).compareCommand(opts, io));
+
+  addTrainingOptions(
+    program
+      .command('sweep')
+      .description('tune: run a grid of trainer settings x algorithms x seeds at an equal reward-query budget; write sweep.json and sweep.md (resumable)')
+      .option('--grid <field=v1,v2,...>', 'a trainer field and its values (repeatable; cells are all combinations), e.g. --grid trainLearningRate=1e-5,3e-5', collect)
+      .option('--algos <list>', `comma-separated algorithms (${ALGORITHMS.join(', ')})`)
+      .option('--seeds <n|list>', 'number of seeds, or a comma-separated list of seeds')
+      .option('--budget <queries>', 'reward queries each run spends on training (default: the preset\'s, 512)')
+      .option('--eval-samples <n>', 'evaluation samples at start and end of each run (default: one epoch of the base settings)')
+      .option('--min-fidelity <share>', 'also pick the best cell among those whose mean final prompt fidelity is at least this, e.g. 0.7')
+      .option('--save-every <epochs>', 'checkpoint interval, so an interrupted run resumes (default 1)')
+      .option('--keep-checkpoints', 'keep each finished run\'s last checkpoint (default: deleted once its result is written)')
+      .option('--quick', 'start from the tiny settings of compare --quick (a smoke test)'),
+  )
+    .option('-o, --out <dir>', 'output directory (re-run with the same one to resume)', 'runs/sweep')
+    .action(async (opts) => (await import('./commands/sweep.js')).sweepCommand(opts, io));
 
   program
     .command('export')

@@ -25,18 +25,29 @@ function dataUrl(file: string): string | undefined {
 }
 
 function tableHtml(summary: CompareSummary): string {
-  const rows = summaryTable(summary)
+  const table = summaryTable(summary);
+  const withFidelity = table.some((r) => r.initialFidelity !== undefined || r.finalFidelity !== undefined);
+  const pct = (s: SeedStats | undefined) => (s === undefined ? 'n/a' : s.n > 1 ? `${(100 * s.mean).toFixed(0)}% &plusmn; ${(100 * s.std).toFixed(0)}` : `${(100 * s.mean).toFixed(0)}%`);
+  const rows = table
     .map(
       (r) =>
         `<tr><td>${esc(r.method)}</td><td>${r.seeds}</td><td>${fmt(r.initial)}</td><td>${fmt(r.final)}</td>` +
-        `<td>${r.gain.mean >= 0 ? '+' : ''}${fmt(r.gain)}</td><td>${fmt(r.wallSeconds, 0)}</td></tr>`,
+        `<td>${r.gain.mean >= 0 ? '+' : ''}${fmt(r.gain)}</td>` +
+        (withFidelity ? `<td>${pct(r.initialFidelity)}</td><td>${pct(r.finalFidelity)}</td>` : '') +
+        `<td>${fmt(r.wallSeconds, 0)}</td></tr>`,
     )
     .join('\n');
   return (
-    '<table><thead><tr><th>method</th><th>seeds</th><th>initial reward</th><th>final reward</th>' +
-    `<th>gain</th><th>wall seconds / run</th></tr></thead><tbody>\n${rows}\n</tbody></table>` +
+    '<table><thead><tr><th>method</th><th>seeds</th><th>initial reward</th><th>final reward</th><th>gain</th>' +
+    (withFidelity ? '<th>initial prompt fidelity</th><th>final prompt fidelity</th>' : '') +
+    `<th>wall seconds / run</th></tr></thead><tbody>\n${rows}\n</tbody></table>` +
     '<p class="note">Values are mean &plusmn; sample standard deviation over seeds of the evaluation mean reward ' +
-    '(the same prompts and initial noise before and after training).</p>'
+    '(the same prompts and initial noise before and after training)' +
+    (withFidelity
+      ? '; prompt fidelity is the share of those evaluation samples that the shapes-32 classifier assigns to their own prompt ' +
+        '(a falling fidelity while the reward rises is reward hacking: the prompt\'s shape is being erased)'
+      : '') +
+    '. Standard errors are in <code>summary.json</code> (<code>methods.&lt;method&gt;.stats</code>).</p>'
   );
 }
 

@@ -1,5 +1,5 @@
 // The shape of `summary.json` that `ddpo compare` writes (the issue's exact shape, plus extra
-// fields), and the statistics over seeds that the report and its charts show.
+// fields), and the statistics over seeds that the report, its charts and `ddpo sweep` show.
 
 /** One point of a learning curve: mean reward of the samples drawn after `queries` training queries. */
 export interface CurvePoint {
@@ -8,6 +8,16 @@ export interface CurvePoint {
   meanReward: number;
   /** Population std of the rewards of these samples. */
   stdReward?: number;
+  /** Share of these samples the shapes-32 classifier assigns to their own prompt (when measured). */
+  promptFidelity?: number;
+}
+
+/** An evaluation of a run's model: mean reward and prompt fidelity of the fixed evaluation samples. */
+export interface RunEvaluation {
+  meanReward: number;
+  promptFidelity?: number;
+  /** The sample grid, relative to the output directory. */
+  grid?: string;
 }
 
 /** One training run (one algorithm, one seed). */
@@ -19,16 +29,19 @@ export interface RunSummary {
   wallSeconds: number;
   /** Mean reward of the initial model's evaluation samples (same prompts and noise as the final ones). */
   initialMeanReward?: number;
+  /** Prompt fidelity of the initial and the final evaluation samples (shapes-32 models only). */
+  initialPromptFidelity?: number;
+  finalPromptFidelity?: number;
   /** Where the run's files are, relative to the compare output directory. */
   dir?: string;
   /** Sample grids of the initial and the final evaluation, relative paths. */
   grids?: { start: string; end: string };
 }
 
-/** `summary.json`: `{ reward, methods: { <algo>: { runs: [...] } } }` plus the settings used. */
+/** `summary.json`: `{ reward, methods: { <algo>: { runs: [...], stats } } }` plus the settings used. */
 export interface CompareSummary {
   reward: string;
-  methods: Record<string, { runs: RunSummary[] }>;
+  methods: Record<string, { runs: RunSummary[]; stats?: MethodStats }>;
   /** Reward queries each run spent on training. */
   budget?: number;
   model?: string;
@@ -58,6 +71,39 @@ export function seedStats(values: readonly number[]): SeedStats {
   const variance = n > 1 ? values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1) : 0;
   const std = Math.sqrt(variance);
   return { n, mean, std, sem: std / Math.sqrt(n), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** A method's statistics over seeds (mean, std, s.e.): evaluation reward and prompt fidelity at start and end. */
+export interface MethodStats {
+  initialMeanReward: SeedStats;
+  finalMeanReward: SeedStats;
+  /** finalMeanReward - initialMeanReward per seed, then summarised. */
+  gain: SeedStats;
+  /** Present when every run measured it. */
+  initialPromptFidelity?: SeedStats;
+  finalPromptFidelity?: SeedStats;
+}
+
+/**
+ * Statistics over the runs (seeds) of one method or sweep cell.
+ *
+ * @example
+ * methodStats(summary.methods['ddpo-is'].runs).finalPromptFidelity?.mean; // e.g. 0.81
+ */
+export function methodStats(runs: readonly RunSummary[]): MethodStats {
+  const initial = runs.map((r) => r.initialMeanReward ?? r.curve[0]?.meanReward ?? Number.NaN);
+  const final = runs.map((r) => r.finalMeanReward);
+  const all = (k: 'initialPromptFidelity' | 'finalPromptFidelity') =>
+    runs.length > 0 && runs.every((r) => typeof r[k] === 'number') ? seedStats(runs.map((r) => r[k] as number)) : undefined;
+  const fi = all('initialPromptFidelity');
+  const ff = all('finalPromptFidelity');
+  return {
+    initialMeanReward: seedStats(initial),
+    finalMeanReward: seedStats(final),
+    gain: seedStats(final.map((f, i) => f - initial[i])),
+    ...(fi !== undefined ? { initialPromptFidelity: fi } : {}),
+    ...(ff !== undefined ? { finalPromptFidelity: ff } : {}),
+  };
 }
 
 /** One row of the band chart: a method's mean curve over seeds with a +/- 1 standard error band. */
@@ -99,10 +145,13 @@ export interface TableRow {
   /** Final minus initial evaluation reward, per seed, then summarised. */
   gain: SeedStats;
   wallSeconds: SeedStats;
+  /** Prompt fidelity of the initial and final evaluation samples, when every run measured it. */
+  initialFidelity?: SeedStats;
+  finalFidelity?: SeedStats;
 }
 
 /**
- * The summary table: per method, initial and final evaluation reward and the gain, over seeds.
+ * The summary table: per method, initial and final evaluation reward, the gain and prompt fidelity, over seeds.
  *
  * @example
  * summaryTable(summary).map((r) => `${r.method}: ${r.final.mean.toFixed(3)} +/- ${r.final.std.toFixed(3)}`);
@@ -111,15 +160,16 @@ export function summaryTable(summary: CompareSummary): TableRow[] {
   return Object.entries(summary.methods)
     .filter(([, m]) => m.runs.length > 0)
     .map(([method, { runs }]) => {
-      const initial = runs.map((r) => r.initialMeanReward ?? r.curve[0]?.meanReward ?? Number.NaN);
-      const final = runs.map((r) => r.finalMeanReward);
+      const s = methodStats(runs);
       return {
         method,
         seeds: runs.length,
-        initial: seedStats(initial),
-        final: seedStats(final),
-        gain: seedStats(final.map((f, i) => f - initial[i])),
+        initial: s.initialMeanReward,
+        final: s.finalMeanReward,
+        gain: s.gain,
         wallSeconds: seedStats(runs.map((r) => r.wallSeconds)),
+        ...(s.initialPromptFidelity !== undefined ? { initialFidelity: s.initialPromptFidelity } : {}),
+        ...(s.finalPromptFidelity !== undefined ? { finalFidelity: s.finalPromptFidelity } : {}),
       };
     });
 }

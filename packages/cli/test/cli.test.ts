@@ -13,7 +13,7 @@ describe('ddpo --help', () => {
   it('lists every subcommand', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['pretrain', 'sample', 'train', 'compare', 'export', 'report']) expect(r.out).toContain(c);
+    for (const c of ['pretrain', 'sample', 'train', 'compare', 'sweep', 'export', 'report']) expect(r.out).toContain(c);
   });
 
   it.each([
@@ -21,6 +21,7 @@ describe('ddpo --help', () => {
     ['sample', '--guidance-scale'],
     ['train', '--algo'],
     ['compare', '--quick'],
+    ['sweep', '--grid'],
     ['export', '--batch'],
     ['report', '<dir>'],
   ])('%s --help shows its options', async (cmd, flag) => {

@@ -32,11 +32,24 @@ describe('ddpo compare --quick', () => {
       // compressibility rewards are minus kilobytes of JPEG: negative and finite
       for (const p of run.curve) expect(p.meanReward).toBeLessThan(0);
     }
+    // prompt fidelity of the evaluation samples at start and end, per run, and per method over seeds
+    for (const m of Object.values(summary.methods) as { runs: Record<string, number>[]; stats: Record<string, { mean: number; sem: number; n: number }> }[]) {
+      for (const k of ['initialPromptFidelity', 'finalPromptFidelity']) {
+        expect(m.runs[0][k], k).toBeGreaterThanOrEqual(0);
+        expect(m.runs[0][k], k).toBeLessThanOrEqual(1);
+        expect(m.stats[k].mean).toBe(m.runs[0][k]);
+        expect(m.stats[k].sem).toBe(0);
+      }
+      expect(m.stats.finalMeanReward.mean).toBe(m.runs[0].finalMeanReward);
+    }
+    // the same initial model and evaluation samples: the same start fidelity for both methods
+    expect(summary.methods['ddpo-is'].runs[0].initialPromptFidelity).toBe(summary.methods.rwr.runs[0].initialPromptFidelity);
     // both methods start from the same weights and the same seed: the first curve point agrees
     expect(summary.methods['ddpo-is'].runs[0].curve[0].meanReward).toBe(summary.methods.rwr.runs[0].curve[0].meanReward);
 
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
+    expect(html).toContain('<th>final prompt fidelity</th>');
     expect(html).toContain('data:image/png;base64,');
     expect(html).not.toMatch(/<script|https?:\/\/(?!vega\.github\.io|www\.w3\.org)/); // viewable offline
     for (const f of ['curves.png', 'final.png', 'ddpo-is/seed-0/samples/eval-end.png', 'rwr/seed-0/metrics.jsonl']) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { curveBands, seedStats, summaryTable, writeReport, type CompareSummary } from '@ddpo/cli';
+import { curveBands, methodStats, seedStats, summaryTable, writeReport, type CompareSummary } from '@ddpo/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-report-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -48,6 +48,36 @@ describe('seed statistics', () => {
     expect(ddpo.final.mean).toBeCloseTo(-0.6, 12);
     expect(ddpo.gain.mean).toBeCloseTo(0.5, 12); // (-0.7 - -1.2 + -0.5 - -1.0) / 2
     expect(t.find((r) => r.method === 'rwr')!.seeds).toBe(1);
+  });
+});
+
+describe('prompt fidelity over seeds', () => {
+  const withFidelity = (r: ReturnType<typeof run>, start: number, end: number) => ({ ...r, initialPromptFidelity: start, finalPromptFidelity: end });
+  const runs = [withFidelity(run(0, [-1.2, -1.0], -0.7), 0.875, 0.5), withFidelity(run(1, [-1.0, -0.9], -0.5), 0.875, 0.75)];
+
+  it('methodStats: mean and standard error of the start and end fidelity, and of the reward', () => {
+    const s = methodStats(runs);
+    expect(s.initialPromptFidelity!.mean).toBe(0.875);
+    expect(s.initialPromptFidelity!.sem).toBe(0);
+    expect(s.finalPromptFidelity!.mean).toBeCloseTo(0.625, 15);
+    // std of [0.5, 0.75] = 0.1768 (n - 1), s.e. = std / sqrt 2 = 0.125
+    expect(s.finalPromptFidelity!.sem).toBeCloseTo(0.125, 15);
+    expect(s.gain.mean).toBeCloseTo(0.5, 12);
+    // a run without fidelity: no fidelity statistics rather than a mean over some of the seeds
+    expect(methodStats([runs[0], run(2, [-1, -1], -1)]).finalPromptFidelity).toBeUndefined();
+  });
+
+  it("the report's table shows start and end fidelity per method", async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-report-fid-'));
+    try {
+      const files = await writeReport(d, { reward: 'jpeg-compressibility', budget: 32, methods: { 'ddpo-is': { runs } } });
+      const html = fs.readFileSync(files.html, 'utf8');
+      expect(html).toContain('<th>initial prompt fidelity</th><th>final prompt fidelity</th>');
+      // 0.875 -> 88% (std 0); final 62.5% +/- std 17.7 -> '63% &plusmn; 18'
+      expect(html).toContain('<td>88% &plusmn; 0</td><td>63% &plusmn; 18</td>');
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,7 +2,7 @@
 // weighted denoising loss graph against a direct computation (value and gradient), and batch noising.
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, Rng, evaluate, grad, tensor } from '@ddpo/tensor';
-import { RwrConfigError, percentile, prepareNoisedBatch, rwrLossGraph, rwrWeights, sparseRwrWeights } from '@ddpo/rwr';
+import { RwrConfigError, percentile, percentileMinCount, prepareNoisedBatch, rwrLossGraph, rwrWeights, sparseRwrWeights } from '@ddpo/rwr';
 
 describe('rwrWeights = softmax(beta * r) * N', () => {
   it('is worked by hand: beta 0.2 turns r = [0, 5 ln 3] into softmax([0, ln 3]) * 2 = [0.5, 1.5]', () => {
@@ -28,6 +28,29 @@ describe('rwrWeights = softmax(beta * r) * N', () => {
     expect(() => rwrWeights([1, NaN])).toThrow(/reward 1 is NaN/);
     expect(() => rwrWeights([])).toThrow(RwrConfigError);
     expect(() => rwrWeights([1], { beta: Infinity })).toThrow(/beta is Infinity/);
+  });
+});
+
+describe('rwrWeights on raw rewards and per prompt', () => {
+  it('is worked by hand on three samples: exp(0.2 r) = [1, 3, 3] -> 3 * [1, 3, 3] / 7', () => {
+    const w = rwrWeights([0, 5 * Math.log(3), 5 * Math.log(3)]);
+    expect(w[0]).toBeCloseTo(3 / 7, 14);
+    expect(w[1]).toBeCloseTo(9 / 7, 14);
+    expect(w[2]).toBeCloseTo(9 / 7, 14);
+  });
+
+  it('per prompt: a softmax within each prompt, scaled by its count (jannerm per_prompt_weights)', () => {
+    // a: [0, 5 ln 3] -> [0.5, 1.5]; b: two equal rewards -> [1, 1]; c: one sample -> [1] whatever its reward.
+    const w = rwrWeights([0, 7, 5 * Math.log(3), 7, -40], { prompts: ['a', 'b', 'a', 'b', 'c'] });
+    const want = [0.5, 1, 1.5, 1, 1];
+    want.forEach((x, i) => expect(w[i]).toBeCloseTo(x, 14));
+    expect(() => rwrWeights([1, 2], { prompts: ['a'] })).toThrow(/got 1 prompts but 2 rewards/);
+  });
+
+  it('on the raw JPEG scale (-kB) beta 0.2 barely separates 32x32 samples: r = [-1.0, -1.1] -> 2 / (1 + e^-0.02)', () => {
+    const w = rwrWeights([-1.0, -1.1]);
+    expect(w[0]).toBeCloseTo(2 / (1 + Math.exp(-0.02)), 14);
+    expect(w[0]).toBeCloseTo(1.00999967, 8);
   });
 });
 
@@ -73,6 +96,35 @@ describe('sparseRwrWeights', () => {
     }
     expect(Array.from(sparseRwrWeights([2, 2, 2]))).toEqual([1, 1, 1]);
     expect(() => sparseRwrWeights([1, 2], { prompts: ['a'] })).toThrow(/got 1 prompts but 2 rewards/);
+  });
+});
+
+describe('sparseRwrWeights with few samples per prompt', () => {
+  const rewards = [3, 1, 4, 1.5, 5, 0, 2];
+  const prompts = ['a', 'a', 'a', 'a', 'b', 'c', 'c'];
+  it('minCount 1 (default): a one-sample prompt keeps its sample; two samples keep the better one', () => {
+    // a: p90 of [3, 1, 4, 1.5] = 3.7 keeps 4; b: [5] keeps 5; c: p90 of [0, 2] = 1.8 keeps 2.
+    expect(Array.from(sparseRwrWeights(rewards, { prompts }))).toEqual([0, 0, 1, 0, 1, 0, 1]);
+  });
+
+  it('prompts below minCount are judged against the percentile of all rewards', () => {
+    // minCount 3: a (4 samples) keeps its own top; b and c use p90 of all seven = 4.4
+    // (sorted [0, 1, 1.5, 2, 3, 4, 5], h = 5.4 -> 4 + 0.4): b's 5 is kept, c's 0 and 2 are not.
+    expect(Array.from(sparseRwrWeights(rewards, { prompts, minCount: 3 }))).toEqual([0, 0, 1, 0, 1, 0, 0]);
+    // minCount 5: every prompt falls back -> only 5 (>= 4.4) survives.
+    expect(Array.from(sparseRwrWeights(rewards, { prompts, minCount: 5 }))).toEqual([0, 0, 0, 0, 1, 0, 0]);
+    expect(Array.from(sparseRwrWeights(rewards, { prompts, minCount: Infinity }))).toEqual([0, 0, 0, 0, 1, 0, 0]);
+    expect(() => sparseRwrWeights(rewards, { prompts, minCount: 0 })).toThrow(/minCount is 0/);
+  });
+
+  it('keeps ties at the threshold: [2, 2, 1] at q 90 has threshold 2 and keeps both 2s', () => {
+    expect(Array.from(sparseRwrWeights([2, 1, 2], { prompts: ['x', 'x', 'x'] }))).toEqual([1, 0, 1]);
+  });
+
+  it('percentileMinCount(q) = ceil(100 / (100 - q)): the smallest group whose top (100 - q)% is a whole sample', () => {
+    expect([0, 50, 75, 90, 95].map(percentileMinCount)).toEqual([1, 2, 4, 10, 20]);
+    expect(percentileMinCount(100)).toBe(Infinity);
+    expect(() => percentileMinCount(-1)).toThrow(RwrConfigError);
   });
 });
 

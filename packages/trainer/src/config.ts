@@ -47,10 +47,24 @@ export const trainerConfigSchema = z.strictObject({
   trainTimestepFraction: z.number().gt(0).max(1).default(1.0),
   perPromptStatTracking: z.union([statTrackingSchema, z.literal(false)]).default({ bufferSize: 16, minCount: 16 }),
 
-  /** RWR: the inverse temperature multiplying the (normalised) rewards in softmax(beta * r). */
+  /** RWR: the inverse temperature multiplying the rewards in softmax(beta * r) (jannerm/ddpo: `temperature: 1 / 5.0`). */
   rwrBeta: z.number().positive().default(0.2),
+  /**
+   * RWR: what beta multiplies. 'raw' (the paper's, jannerm/ddpo's): the rewards as the reward function
+   * returns them, so beta is in 1 / reward units; 'normalized': the advantages (rewards normalised as
+   * for DDPO, per prompt when perPromptStatTracking is on), so beta means the same on every reward scale.
+   */
+  rwrRewardScale: z.enum(['raw', 'normalized']).default('raw'),
+  /** RWR: softmax within each prompt's samples of the epoch (jannerm/ddpo's `per_prompt_weights`) instead of over the epoch. */
+  rwrPerPrompt: z.boolean().default(false),
   /** Sparse RWR: keep samples at or above this percentile of their prompt's rewards. */
   rwrPercentile: z.number().min(0).max(100).default(90),
+  /**
+   * Sparse RWR: a prompt with fewer samples than this in an epoch is judged against the percentile of
+   * the whole epoch instead of its own. Default: ceil(100 / (100 - rwrPercentile)) (10 at the 90th),
+   * the smallest group whose top (100 - q)% is at least one sample.
+   */
+  rwrPercentileMinCount: posInt.optional(),
 
   /** LoRA (docs/lora.md): train low-rank adapters on a frozen base model instead of every parameter. */
   useLora: z.boolean().default(false),
@@ -120,6 +134,12 @@ function checkConsistency(c: TrainerConfig): void {
       field: 'trainGradientAccumulationSteps',
       message: `trainBatchSize * trainGradientAccumulationSteps (${perStep}) must divide the samples per epoch (sampleBatchSize * sampleNumBatchesPerEpoch = ${perEpoch})`,
     });
+  }
+  if (c.algorithm === 'ddpo-sf' && c.trainNumInnerEpochs > 1) {
+    // DDPO_SF's score-function gradient is unbiased only for samples of the current policy and has no
+    // importance ratio to correct for a policy that moved; a second pass over the same samples is
+    // wholly off-policy. Several passes are what DDPO_IS (ratio + clipping) is for.
+    issues.push({ field: 'trainNumInnerEpochs', message: `must be 1 for ddpo-sf (its gradient is only unbiased on-policy; use ddpo-is for several inner epochs); got ${c.trainNumInnerEpochs}` });
   }
   if (numTrainTimesteps(c) < 1) {
     issues.push({ field: 'trainTimestepFraction', message: `trains on floor(${c.sampleNumSteps} * ${c.trainTimestepFraction}) = 0 timesteps; expected at least 1` });

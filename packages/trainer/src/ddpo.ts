@@ -7,7 +7,7 @@ import { GradientAccumulator } from '@ddpo/optim';
 import { paramFeeds, paramInputs, trainableParamNames, type DiffusionPolicy } from '@ddpo/policy';
 import { policyLossGraph } from '@ddpo/ppo';
 import { GraphBuilder, grad, type CompiledGraph, type Graph, type Rng } from '@ddpo/tensor';
-import { numTrainTimesteps, type TrainerConfig } from './config.js';
+import { numTrainTimesteps, samplesPerEpoch, type TrainerConfig } from './config.js';
 import { gatherStep, shuffleOrder, type EpochSamples } from './samples.js';
 import { StatMeans, gradsOf } from './step.js';
 import { Trainer, type TrainerOptions, type UpdateStats } from './trainer.js';
@@ -63,6 +63,26 @@ export function ddpoTrainingGraph(policy: DiffusionPolicy, c: DdpoGraphConfig): 
 }
 
 /**
+ * Optimizer steps DDPO_SF takes per epoch: samples per epoch / (trainBatchSize x
+ * trainGradientAccumulationSteps); 0 for other algorithms.
+ *
+ * DDPO_SF honours trainGradientAccumulationSteps exactly as DDPO_IS does, so that one shared setting
+ * (`ddpo compare`, `ddpo sweep`) gives every method the same number of optimizer steps per reward
+ * query, and the paper's DDPO_SF (one step per round of sampling, sec. 4.2) is the setting
+ * trainBatchSize x trainGradientAccumulationSteps = samples per epoch. With more steps per epoch, each
+ * step after the first is off-policy by what the earlier steps moved the policy, uncorrected (SF has
+ * no importance ratio), so the trainer says so once at start. trainNumInnerEpochs > 1, a second pass
+ * over the very same samples, is rejected by the config check instead (ConfigError): that is what
+ * DDPO_IS's ratio and clipping exist for.
+ *
+ * @example
+ * sfStepsPerEpoch(parseTrainerConfig({ algorithm: 'ddpo-sf', sampleBatchSize: 16, sampleNumBatchesPerEpoch: 2, trainBatchSize: 8, trainGradientAccumulationSteps: 2 })); // 2
+ */
+export function sfStepsPerEpoch(c: TrainerConfig): number {
+  return c.algorithm === 'ddpo-sf' ? samplesPerEpoch(c) / (c.trainBatchSize * c.trainGradientAccumulationSteps) : 0;
+}
+
+/**
  * DDPO trainer (algorithm 'ddpo-is' or 'ddpo-sf').
  *
  * @example
@@ -81,6 +101,13 @@ export class DDPOTrainer extends Trainer {
   /** Graph inputs: param:*, sample, timestep (int64), prompt, prev_sample, old_log_prob, advantages. */
   protected async compileTraining(): Promise<void> {
     this.compiled = await this.adapter.compile(ddpoTrainingGraph(this.sampler.policy, this.config));
+    const steps = sfStepsPerEpoch(this.config);
+    if (steps > 1) {
+      this.progress.log(
+        `note: ddpo-sf takes ${steps} optimizer steps per epoch (trainBatchSize x trainGradientAccumulationSteps < samples per epoch); ` +
+          'every step after the first uses samples of an older policy without correction. The paper\'s DDPO_SF takes one step per epoch.',
+      );
+    }
   }
 
   protected async update(samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
@@ -88,10 +115,10 @@ export class DDPOTrainer extends Trainer {
     const T = numTrainTimesteps(c);
     const B = c.trainBatchSize;
     const batches = samples.n / B;
-    const sf = c.algorithm === 'ddpo-sf';
-    // DDPO_SF is plain REINFORCE: one gradient step per sampling round over all samples (sec. 4.2).
-    const innerEpochs = sf ? 1 : c.trainNumInnerEpochs;
-    const acc = new GradientAccumulator((sf ? batches : c.trainGradientAccumulationSteps) * T);
+    // DDPO_SF honours the same step structure as DDPO_IS (see sfStepsPerEpoch); config validation
+    // already rejected trainNumInnerEpochs > 1 for it.
+    const innerEpochs = c.trainNumInnerEpochs;
+    const acc = new GradientAccumulator(c.trainGradientAccumulationSteps * T);
     const feeds = paramFeeds(this.model, this.params);
     const stats = new StatMeans();
     const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };

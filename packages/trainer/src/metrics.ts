@@ -31,6 +31,8 @@ export interface EpochMetrics {
   secondsTraining: number;
   /** Reward queries (images scored) so far, this epoch's included. */
   rewardQueries: number;
+  /** Prompt fidelity of this epoch's samples (only when the trainer has a FidelityFn). */
+  promptFidelity?: number;
 }
 
 /**

@@ -1,30 +1,51 @@
 // RWRTrainer: reward-weighted regression, the baseline of the DDPO paper (sec. 4.1 and 6.1), on the
 // same sampling, rewards, logging and checkpoints as DDPOTrainer. The policy's own final samples
 // x_0 are re-noised at uniformly drawn t and regressed with the denoising loss weighted by
-// softmax(beta * A) * N ('rwr') or by a 0/1 mask keeping the top percentile ('rwr-sparse').
+// softmax(beta * r) * N ('rwr') or by a 0/1 mask keeping the top percentile per prompt ('rwr-sparse'),
+// with classifier-free guidance in the regressed prediction when trainCfg (as jannerm/ddpo's RWR).
 import { GradientAccumulator } from '@ddpo/optim';
-import { paramFeeds, paramInputs, trainableParamNames } from '@ddpo/policy';
-import { prepareNoisedBatch, rwrLossGraph, rwrWeights, sparseRwrWeights } from '@ddpo/rwr';
+import { guidedEpsilon, paramFeeds, paramInputs, trainableParamNames } from '@ddpo/policy';
+import { percentileMinCount, prepareNoisedBatch, rwrLossGraph, rwrWeights, sparseRwrWeights } from '@ddpo/rwr';
 import { GraphBuilder, HostTensor, grad, type CompiledGraph, type Rng } from '@ddpo/tensor';
-import { numTrainTimesteps } from './config.js';
+import { numTrainTimesteps, type TrainerConfig } from './config.js';
 import { finalLatents, type EpochSamples } from './samples.js';
 import { StatMeans, gradsOf } from './step.js';
 import { Trainer, type TrainerOptions, type UpdateStats } from './trainer.js';
 
+/** The RWR fields of the config that {@link rwrPlan} reads. */
+export type RwrPlanConfig = Pick<TrainerConfig, 'algorithm' | 'rwrBeta' | 'rwrRewardScale' | 'rwrPerPrompt' | 'rwrPercentile' | 'rwrPercentileMinCount'>;
+
 /**
- * The per-sample weights of an epoch and the training order they imply. Weights are computed from
- * the advantages (rewards normalised per prompt, as for DDPO), so `rwrBeta` means the same for every
- * reward scale. Sparse RWR trains only on the kept samples, cycled to fill the epoch, so every
- * algorithm takes the same number of gradient steps per epoch.
+ * The per-sample weights of an epoch and the training order they imply.
+ *
+ * - 'rwr': w = softmax(beta * x) * N over the epoch's N samples (or within each prompt's samples,
+ *   times its count, when rwrPerPrompt), x = the raw rewards (rwrRewardScale 'raw', as jannerm/ddpo:
+ *   ddpo/utils/hdf5.py:437-450 make_weights, beta = its `temperature` 1 / 5.0, config/base.py:170) or the advantages
+ *   ('normalized'). Every sample is trained on once per inner epoch.
+ * - 'rwr-sparse': w = 1 where the raw reward is >= the rwrPercentile-th percentile of the rewards of
+ *   the same prompt in this epoch (jannerm/ddpo's `Percentile` mask over a batch of one prompt),
+ *   else 0. A prompt with fewer than rwrPercentileMinCount samples (default ceil(100 / (100 - q)))
+ *   is judged against the percentile of the whole epoch; ties at the threshold are kept. The scale
+ *   does not matter here (normalisation is monotone within a prompt). Only kept samples are trained,
+ *   cycled to fill the epoch, so every algorithm takes the same number of gradient steps per epoch.
  *
  * @example
- * const { weights, pool } = rwrPlan('rwr-sparse', advantages, { beta: 0.2, percentile: 90 });
+ * const { weights, pool } = rwrPlan(config, { rewards, advantages, prompts: promptNames });
  */
-export function rwrPlan(algorithm: 'rwr' | 'rwr-sparse', advantages: Float64Array, o: { beta: number; percentile: number }): { weights: Float64Array; pool: number[] } {
-  if (algorithm === 'rwr') return { weights: rwrWeights(advantages, { beta: o.beta }), pool: Array.from({ length: advantages.length }, (_, i) => i) };
-  const weights = sparseRwrWeights(advantages, { percentile: o.percentile });
+export function rwrPlan(
+  c: RwrPlanConfig,
+  s: { rewards: Float64Array; advantages: Float64Array; prompts: readonly string[] },
+): { weights: Float64Array; pool: number[] } {
+  const n = s.rewards.length;
+  if (c.algorithm === 'rwr') {
+    const x = c.rwrRewardScale === 'raw' ? s.rewards : s.advantages;
+    const weights = rwrWeights(x, { beta: c.rwrBeta, prompts: c.rwrPerPrompt ? s.prompts : undefined });
+    return { weights, pool: Array.from({ length: n }, (_, i) => i) };
+  }
+  const minCount = c.rwrPercentileMinCount ?? percentileMinCount(c.rwrPercentile);
+  const weights = sparseRwrWeights(s.rewards, { prompts: s.prompts, percentile: c.rwrPercentile, minCount });
   const kept = [...weights.keys()].filter((i) => weights[i] > 0);
-  return { weights, pool: Array.from({ length: advantages.length }, (_, k) => kept[k % kept.length]) };
+  return { weights, pool: Array.from({ length: n }, (_, k) => kept[k % kept.length]) };
 }
 
 /**
@@ -49,7 +70,12 @@ export class RWRTrainer extends Trainer {
     const b = new GraphBuilder();
     const shape = [B, ...model.sampleShape];
     const params = paramInputs(b, model);
-    const pred = model.apply(params, b.input('xt', shape), b.input('timestep', [B]), b.input('prompt', [B], 'int64'));
+    // jannerm/ddpo ddpo/training/diffusion.py:62-80, the training step of its RWR and sparse runs (whose
+    // configs set train_cfg True, config/base.py:119, 164): with train_cfg the regressed prediction is
+    // the guided one, eps_u + g (eps_c - eps_u), at the sampling scale g (5.0 there for both), so the
+    // conditional and the unconditional branch are both trained; without it, eps_c.
+    const guidance = this.config.trainCfg ? this.config.sampleGuidanceScale : 1;
+    const pred = guidedEpsilon(model, params, b.input('xt', shape), b.input('timestep', [B]), b.input('prompt', [B], 'int64'), guidance);
     const loss = rwrLossGraph({ predictedNoise: pred, noise: b.input('noise', shape), weights: b.input('weights', [B]) });
     const names = trainableParamNames(model); // under LoRA the adapters only
     const grads = grad(loss, names.map((n) => params[n]));
@@ -62,7 +88,7 @@ export class RWRTrainer extends Trainer {
     const c = this.config;
     const T = numTrainTimesteps(c);
     const B = c.trainBatchSize;
-    const { weights, pool } = rwrPlan(c.algorithm as 'rwr' | 'rwr-sparse', samples.advantages, { beta: c.rwrBeta, percentile: c.rwrPercentile });
+    const { weights, pool } = rwrPlan(c, { rewards: samples.rewards, advantages: samples.advantages, prompts: samples.promptNames });
     const abar = this.sampler.scheduler.alphasCumprod;
     const acc = new GradientAccumulator(c.trainGradientAccumulationSteps * T);
     const feeds = paramFeeds(this.model, this.params);

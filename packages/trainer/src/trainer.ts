@@ -41,7 +41,15 @@ export interface TrainerOptions {
   progress?: Progress;
   /** Samples shown in each epoch's grid (default 16). */
   gridSamples?: number;
+  /** Scores prompt fidelity of the samples already drawn (each epoch's and each evaluation's); none = not measured. */
+  fidelity?: FidelityFn;
 }
+
+/**
+ * How well images show their prompts, a number in [0, 1] (e.g. the share of images a classifier
+ * assigns to their own prompt). Gets the images [N, 3, H, W] in [0, 1] and their prompt indices.
+ */
+export type FidelityFn = (images: HostTensor<'float32'>, prompts: Int32Array) => Promise<number>;
 
 /** Statistics of one epoch's update, filled by the algorithm. */
 export interface UpdateStats {
@@ -54,12 +62,14 @@ export interface UpdateStats {
   skipped?: string;
 }
 
-/** Evaluation samples: images, prompts, rewards. */
+/** Evaluation samples: images, prompts, rewards (and prompt fidelity when the trainer has a FidelityFn). */
 export interface Evaluation {
   meanReward: number;
   rewards: Float64Array;
   images: HostTensor<'float32'>;
   promptNames: string[];
+  prompts: Int32Array;
+  promptFidelity?: number;
 }
 
 
@@ -201,6 +211,7 @@ export abstract class Trainer {
       refused = `reward refused, no update this epoch: ${err.message}`;
       samples.rewards = new Float64Array(samples.n).fill(Number.NaN);
     }
+    const fidelity = this.opts.fidelity === undefined ? undefined : await this.opts.fidelity(samples.images, samples.prompts);
     this.progress.tick();
     this.progress.end();
     this.rewardQueries += samples.n;
@@ -211,7 +222,7 @@ export abstract class Trainer {
       stats = await this.update(samples, rng);
     }
     const t3 = performance.now();
-    return this.finishEpoch(samples, stats, [t1 - t0, t2 - t1, t3 - t2]);
+    return this.finishEpoch(samples, stats, [t1 - t0, t2 - t1, t3 - t2], fidelity);
   }
 
   private advantages(s: EpochSamples): Float64Array {
@@ -219,7 +230,7 @@ export abstract class Trainer {
     return this.statTracker !== undefined ? this.statTracker.update(s.promptNames, s.rewards) : globalNormalize(s.rewards);
   }
 
-  private finishEpoch(s: EpochSamples, stats: UpdateStats, ms: number[]): EpochMetrics {
+  private finishEpoch(s: EpochSamples, stats: UpdateStats, ms: number[], fidelity: number | undefined): EpochMetrics {
     const r = rewardStats(s.rewards);
     const m: EpochMetrics = {
       epoch: this.epoch,
@@ -240,6 +251,7 @@ export abstract class Trainer {
       secondsRewarding: ms[1] / 1000,
       secondsTraining: ms[2] / 1000,
       rewardQueries: this.rewardQueries,
+      ...(fidelity !== undefined ? { promptFidelity: fidelity } : {}),
     };
     this.metrics.push(m);
     this.writer?.append(m);
@@ -248,6 +260,7 @@ export abstract class Trainer {
       `epoch ${m.epoch}: reward ${m.rewardMean.toFixed(4)} +/- ${m.rewardStd.toFixed(4)} | loss ${m.loss.toExponential(3)} | ` +
         (m.algorithm.startsWith('ddpo') ? `kl ${m.approxKl.toExponential(2)} | clipfrac ${m.clipFraction.toFixed(3)} | ` : '') +
         `|g| ${m.gradNorm.toFixed(3)} | queries ${m.rewardQueries}` +
+        (m.promptFidelity !== undefined ? ` | fidelity ${m.promptFidelity.toFixed(3)}` : '') +
         (m.skipped !== undefined ? ` | REFUSED: ${m.skipped}` : ''),
     );
     this.epoch++;
@@ -278,7 +291,8 @@ export abstract class Trainer {
     const n = opts.numSamples ?? samplesPerEpoch(this.config);
     const s = await this.sampler.sample(this.params, this.drawPrompts(rng, n), rng, this.progress, 'evaluation sampling', (i) => this.promptName(i));
     const rewards = await callReward(this.opts.reward, s.images, s.promptNames);
-    return { meanReward: rewardStats(rewards).mean, rewards, images: s.images, promptNames: s.promptNames };
+    const promptFidelity = this.opts.fidelity === undefined ? undefined : await this.opts.fidelity(s.images, s.prompts);
+    return { meanReward: rewardStats(rewards).mean, rewards, images: s.images, promptNames: s.promptNames, prompts: s.prompts, ...(promptFidelity !== undefined ? { promptFidelity } : {}) };
   }
 
   /** Writes a captioned grid of the first samples to `<outDir>/samples/<name>`; returns its path. */

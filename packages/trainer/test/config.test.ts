@@ -62,6 +62,21 @@ describe('parseTrainerConfig', () => {
     expect(numTrainTimesteps(c)).toBe(3);
   });
 
+  it('rejects ddpo-sf with more than one inner epoch (its gradient is only unbiased on-policy)', () => {
+    const issues = issuesOf({ algorithm: 'ddpo-sf', trainNumInnerEpochs: 2 });
+    expect(issues).toHaveLength(1);
+    expect(issues[0].field).toBe('trainNumInnerEpochs');
+    expect(issues[0].message).toMatch(/ddpo-sf.*got 2/);
+    expect(parseTrainerConfig({ algorithm: 'ddpo-is', trainNumInnerEpochs: 2 }).trainNumInnerEpochs).toBe(2);
+  });
+
+  it('RWR defaults to the raw reward scale of the paper, beta 0.2, softmax over the epoch', () => {
+    const c = parseTrainerConfig({ algorithm: 'rwr' });
+    expect([c.rwrRewardScale, c.rwrBeta, c.rwrPerPrompt, c.rwrPercentile, c.rwrPercentileMinCount]).toEqual(['raw', 0.2, false, 90, undefined]);
+    expect(issuesOf({ rwrRewardScale: 'zscore' })[0].field).toBe('rwrRewardScale');
+    expect(issuesOf({ rwrPercentileMinCount: 0 })[0].field).toBe('rwrPercentileMinCount');
+  });
+
   it('accepts disabling per-prompt stat tracking', () => {
     expect(parseTrainerConfig({ perPromptStatTracking: false }).perPromptStatTracking).toBe(false);
   });

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineReward, type RewardFn } from '@ddpo/rewards';
-import type { CompiledGraph, TensorAdapter, TensorMap, Graph } from '@ddpo/tensor';
+import type { CompiledGraph, HostTensor, TensorAdapter, TensorMap, Graph } from '@ddpo/tensor';
 import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
-import { DDPOTrainer, hashParams, readMetrics, silentProgress, type TrainerConfigInput } from '@ddpo/trainer';
+import { DDPOTrainer, hashParams, readMetrics, sfStepsPerEpoch, silentProgress, type TrainerConfigInput } from '@ddpo/trainer';
 import { tinyModel, tinyParams, TINY_PROMPTS } from './helpers/tiny-model.js';
 
 /** Mean of the red channel: a cheap deterministic reward. */
@@ -137,6 +137,45 @@ describe('DDPOTrainer', () => {
     expect(m.optimizerSteps).toBe(0);
     expect(m.skippedSteps).toBe(4);
     expect(m.skipped).toMatch(/non-finite loss/);
+  });
+
+  it('ddpo-sf honours trainGradientAccumulationSteps: samples / (batch x accumulation) steps per epoch', async () => {
+    const sf: TrainerConfigInput = { ...CONFIG, algorithm: 'ddpo-sf', numEpochs: 1, trainNumInnerEpochs: 1 };
+    const notes: string[] = [];
+    const progress = { ...silentProgress, log: (l: string) => notes.push(l) };
+    // 8 samples / (2 per batch * 2 accumulation) = 2 steps, and a note that the second is off-policy
+    const two = await trainer(undefined, { progress }, sf);
+    expect((await two.trainEpoch()).optimizerSteps).toBe(2);
+    expect(sfStepsPerEpoch(two.config)).toBe(2);
+    expect(notes.join('\n')).toMatch(/ddpo-sf takes 2 optimizer steps per epoch/);
+    // accumulation 4: the paper's one step per epoch, no note
+    notes.length = 0;
+    const one = await trainer(undefined, { progress }, { ...sf, trainGradientAccumulationSteps: 4 });
+    expect((await one.trainEpoch()).optimizerSteps).toBe(1);
+    expect(notes.join('\n')).not.toMatch(/ddpo-sf takes/);
+    await expect(trainer(undefined, {}, { ...sf, trainNumInnerEpochs: 2 })).rejects.toThrow(/trainNumInnerEpochs/);
+  });
+
+  it('scores prompt fidelity of the samples it already drew: every epoch and every evaluation', async () => {
+    const calls: { n: number; prompts: number[]; max: number }[] = [];
+    // A stub classifier: "correct" iff the prompt index is even; checks the images are [N, 3, 8, 8] in [0, 1].
+    const fidelity = async (images: HostTensor<'float32'>, prompts: Int32Array) => {
+      calls.push({ n: images.shape[0], prompts: Array.from(prompts), max: Math.max(...images.data) });
+      expect(images.shape.slice(1)).toEqual([3, 8, 8]);
+      return Array.from(prompts).filter((p) => p % 2 === 0).length / prompts.length;
+    };
+    const t = await trainer(undefined, { fidelity }, { ...CONFIG, numEpochs: 1 });
+    const [m] = await t.train();
+    const ev = await t.evaluate();
+    expect(calls.map((c) => c.n)).toEqual([8, 8]); // one epoch, one evaluation: no extra sampling
+    expect(calls.every((c) => c.max <= 1)).toBe(true);
+    const share = (p: number[]) => p.filter((x) => x % 2 === 0).length / p.length;
+    expect(m.promptFidelity).toBe(share(calls[0].prompts));
+    expect(ev.promptFidelity).toBe(share(Array.from(ev.prompts)));
+    expect(Array.from(ev.prompts)).toEqual(calls[1].prompts);
+    // without a FidelityFn nothing is measured
+    const plain = await trainer(undefined, {}, { ...CONFIG, numEpochs: 1 });
+    expect((await plain.trainEpoch()).promptFidelity).toBeUndefined();
   });
 
   it('refuses an RWR algorithm and a resume with a changed configuration', async () => {

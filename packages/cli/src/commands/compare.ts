@@ -4,6 +4,7 @@ import { ALGORITHMS, parseTrainerConfig, type Algorithm } from '@ddpo/trainer';
 import { COMPARE_PRESETS, runCompare } from '../compare.js';
 import { listFlag, numberFlag } from '../config-file.js';
 import { UsageError } from '../errors.js';
+import { shapes32Fidelity } from '../fidelity.js';
 import { createAdapter, loadModel } from '../model-spec.js';
 import { resolveReward, rewardLabel } from '../reward-spec.js';
 import { progressFor, promptNamesFor, trainingConfig, type TrainingFlags } from '../training-flags.js';
@@ -17,7 +18,8 @@ export interface CompareFlags extends TrainingFlags {
   full?: boolean;
 }
 
-function parseAlgos(raw: string): Algorithm[] {
+/** Parses `--algos a,b`. */
+export function parseAlgos(raw: string): Algorithm[] {
   const algos = listFlag(raw);
   for (const a of algos) {
     if (!(ALGORITHMS as readonly string[]).includes(a)) throw new UsageError(`--algos: unknown algorithm '${a}'; expected some of ${ALGORITHMS.join(', ')}`);
@@ -26,7 +28,8 @@ function parseAlgos(raw: string): Algorithm[] {
   return algos as Algorithm[];
 }
 
-function parseSeeds(raw: string): number[] {
+/** Parses `--seeds N` (seeds 0..N-1) or `--seeds a,b,c`. */
+export function parseSeeds(raw: string): number[] {
   if (!raw.includes(',')) return Array.from({ length: numberFlag('--seeds', raw, { integer: true, min: 1 }) }, (_, i) => i);
   return listFlag(raw).map((s) => numberFlag('--seeds', s, { integer: true, min: 0 }));
 }
@@ -44,7 +47,7 @@ export async function compareCommand(f: CompareFlags, io: CliIO): Promise<void> 
   const seeds = f.seeds !== undefined ? parseSeeds(f.seeds) : preset.seeds;
   const config = trainingConfig(f, preset.config);
   delete config.seed;
-  parseTrainerConfig({ ...config, algorithm: algorithms[0] }); // fail on a bad field before loading anything
+  for (const algorithm of algorithms) parseTrainerConfig({ ...config, algorithm }); // fail on a bad field before loading anything
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
   const { model, params, source } = loadModel(f.weights, 0, (l) => io.err(l + '\n'));
   const adapter = await createAdapter(f.device, f.threads);
@@ -64,10 +67,12 @@ export async function compareCommand(f: CompareFlags, io: CliIO): Promise<void> 
       outDir: f.out,
       progress: progressFor(f.progress),
       log: (l) => io.err(l + '\n'),
+      fidelity: shapes32Fidelity(model, adapter, (l) => io.err(l + '\n')),
     });
     for (const [algo, m] of Object.entries(res.summary.methods)) {
       const finals = m.runs.map((r) => r.finalMeanReward.toFixed(4)).join(', ');
-      io.out(`${algo}: final mean reward per seed ${finals}\n`);
+      const fid = m.runs.every((r) => r.finalPromptFidelity !== undefined) ? `; final prompt fidelity ${m.runs.map((r) => r.finalPromptFidelity!.toFixed(3)).join(', ')}` : '';
+      io.out(`${algo}: final mean reward per seed ${finals}${fid}\n`);
     }
     io.out(`summary: ${res.summaryPath}\nreport: ${res.report.html}\n`);
   } finally {

@@ -1,8 +1,10 @@
 // `ddpo train`: one training run (DDPO_IS, DDPO_SF, RWR or sparse RWR) on a reward, writing
-// metrics.jsonl, per-epoch sample grids and checkpoints to --out; --resume continues a run.
+// metrics.jsonl (with each epoch's prompt fidelity for shapes-32 models), per-epoch sample grids and
+// checkpoints to --out; --resume continues a run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTrainer, parseTrainerConfig } from '@ddpo/trainer';
+import { shapes32Fidelity } from '../fidelity.js';
 import { createAdapter, loadModel } from '../model-spec.js';
 import { resolveReward } from '../reward-spec.js';
 import { progressFor, promptNamesFor, trainingConfig, type TrainingFlags } from '../training-flags.js';
@@ -48,12 +50,14 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
       outDir: f.out,
       resume: f.resume === true,
       progress: progressFor(f.progress),
+      fidelity: shapes32Fidelity(model, adapter, (l) => io.err(l + '\n')),
     });
     io.err(`train: ${trainer.config.algorithm} on ${reward.rewardName}, ${trainer.config.numEpochs} epochs, weights: ${source}, device: ${adapter.name}\n`);
     const metrics = await trainer.train();
     const last = metrics[metrics.length - 1];
+    const fidelity = typeof last?.promptFidelity === 'number' ? `, prompt fidelity ${last.promptFidelity.toFixed(3)}` : '';
     io.out(
-      `done: ${trainer.epoch} epochs, ${trainer.rewardQueries} reward queries, last epoch reward ${last?.rewardMean.toFixed(4) ?? 'n/a'}\n` +
+      `done: ${trainer.epoch} epochs, ${trainer.rewardQueries} reward queries, last epoch reward ${last?.rewardMean.toFixed(4) ?? 'n/a'}${fidelity}\n` +
         `metrics: ${path.resolve(f.out, 'metrics.jsonl')}\ncheckpoint: ${path.resolve(f.out, `checkpoint-${trainer.epoch}`)}\n`,
     );
   } finally {
