@@ -1,30 +1,25 @@
 // runConformance: the one suite every adapter passes (vitest). Each case's value and gradient
-// (a `grad` graph with a random cotangent) must match the reference interpreter within TOLERANCES;
+// (a `grad` graph with a random cotangent) must match the reference interpreter within the device's
+// tolerance table (tolerances.ts);
 // float64 gradients must match central finite differences; export -> import must give the same outputs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  evaluate, grad, GraphBuilder, HostTensor, isFloat, mul, PRIMITIVES, Rng, sum, tensor, type DType, type Graph, type Sym, type TensorAdapter, type TensorMap,
+  evaluate, grad, GraphBuilder, HostTensor, isFloat, mul, PRIMITIVES, Rng, sum, tensor, type Graph, type TensorAdapter, type TensorMap,
 } from '@ddpo/tensor';
 import { conformanceCases, SPECIAL_VALUES, type CaseInput, type ConformanceCase } from './conformance-cases.js';
 import { exportOnnxModel } from './export.js';
 import { importOnnxModel } from './import/import.js';
+import { DEVICE_TOLERANCES, type Tolerance, type ToleranceTable } from './tolerances.js';
 
 /**
- * The one tolerance table: |got - want| <= atol + rtol |want| per element (NaN matches NaN, an
- * infinity matches itself). Integers and bools are exact. `fd` bounds the float64 finite-difference
- * check relative to (1 + |directional derivative|).
+ * The CPU's tolerance table (DEVICE_TOLERANCES.cpu.elementwise): |got - want| <= atol + rtol |want|
+ * per element (NaN matches NaN, an infinity matches itself). Integers and bools are exact. `fd`
+ * bounds the float64 finite-difference check relative to (1 + |directional derivative|).
  *
  * @example
  * const { rtol, atol } = TOLERANCES.float32; // 1e-5, 1e-6
  */
-export const TOLERANCES: Record<DType, { rtol: number; atol: number }> & { fd: number } = {
-  float32: { rtol: 1e-5, atol: 1e-6 },
-  float64: { rtol: 1e-12, atol: 1e-14 },
-  int32: { rtol: 0, atol: 0 },
-  int64: { rtol: 0, atol: 0 },
-  bool: { rtol: 0, atol: 0 },
-  fd: 1e-6,
-};
+export const TOLERANCES: ToleranceTable = DEVICE_TOLERANCES.cpu.elementwise;
 
 function drawInput(inp: CaseInput, rng: Rng, cases: readonly CaseInput[]): HostTensor {
   if (inp.value) return inp.value;
@@ -79,15 +74,16 @@ function caseFeeds(c: ConformanceCase, graph: Graph, seedIndex: number): TensorM
 }
 
 /**
- * Asserts `got` matches `want` within TOLERANCES[dtype], naming the first differing element.
+ * Asserts `got` matches `want` within `tol` (default: the CPU table's entry for want's dtype), naming
+ * the first differing element.
  *
  * @example
  * expectAllClose(ortOut.y, evaluate(graph, feeds).y, 'y');
  */
-export function expectAllClose(got: HostTensor, want: HostTensor, what: string): void {
+export function expectAllClose(got: HostTensor, want: HostTensor, what: string, tol: Tolerance = TOLERANCES[want.dtype]): void {
   expect(got.dtype, `${what}: dtype`).toBe(want.dtype);
   expect([...got.shape], `${what}: shape`).toEqual([...want.shape]);
-  const { rtol, atol } = TOLERANCES[want.dtype];
+  const { rtol, atol } = tol;
   const g = got.toArray();
   const w = want.toArray();
   for (let i = 0; i < w.length; i++) {
@@ -97,7 +93,7 @@ export function expectAllClose(got: HostTensor, want: HostTensor, what: string):
 }
 
 /** Central differences of L = sum(y * seed) along a random direction, against the adapter's gradients. */
-async function finiteDifferenceCheck(adapter: TensorAdapter, c: ConformanceCase, feeds: TensorMap, grads: TensorMap, floatInputs: number[]): Promise<void> {
+async function finiteDifferenceCheck(adapter: TensorAdapter, c: ConformanceCase, feeds: TensorMap, grads: TensorMap, floatInputs: number[], fdBound: number): Promise<void> {
   const b = new GraphBuilder();
   const xs = c.inputs.map((inp, k) => b.input(`x${k}`, inp.shape, inp.dtype));
   const y = c.build(xs);
@@ -115,17 +111,24 @@ async function finiteDifferenceCheck(adapter: TensorAdapter, c: ConformanceCase,
   const lm = Number((await compiled.run(shifted(-1))).L.data[0]);
   const fd = (lp - lm) / (2 * eps);
   const an = floatInputs.reduce((s, k, j) => s + grads[`grad:x${k}`].toArray().reduce((t, g, i) => t + g * (dirs[j].data[i] as number), 0), 0);
-  expect(Math.abs(fd - an), `finite difference ${fd} vs gradient ${an}`).toBeLessThanOrEqual(TOLERANCES.fd * (1 + Math.abs(an)));
+  expect(Math.abs(fd - an), `finite difference ${fd} vs gradient ${an}`).toBeLessThanOrEqual(fdBound * (1 + Math.abs(an)));
+}
+
+/** The tolerance of one output of a case: the table's per-primitive float32 override, else its dtype's entry. */
+function toleranceFor(table: ToleranceTable, c: ConformanceCase, want: HostTensor): Tolerance {
+  return (want.dtype === 'float32' ? table.ops?.[c.primitive] : undefined) ?? table[want.dtype];
 }
 
 /**
  * Registers the conformance suite for one adapter with vitest: per case, value and gradient against
- * the reference interpreter, finite differences for float64 cases, and export -> import round trips.
+ * the reference interpreter within the device's tolerance table (default: the CPU's), finite
+ * differences for float64 cases, and export -> import round trips.
  *
  * @example
  * runConformance('onnxruntime-cpu', () => createOnnxRuntimeAdapter());
+ * runConformance('onnxruntime-webgpu', () => createOnnxRuntimeAdapter({ device: 'webgpu' }), DEVICE_TOLERANCES.webgpu.elementwise);
  */
-export function runConformance(label: string, factory: () => Promise<TensorAdapter> | TensorAdapter): void {
+export function runConformance(label: string, factory: () => Promise<TensorAdapter> | TensorAdapter, table: ToleranceTable = TOLERANCES): void {
   describe(`conformance: ${label}`, () => {
     let adapter: TensorAdapter;
     beforeAll(async () => {
@@ -144,13 +147,13 @@ export function runConformance(label: string, factory: () => Promise<TensorAdapt
       const feeds = caseFeeds(c, graph, k);
       const want = evaluate(graph, feeds);
       const got = await (await adapter.compile(graph)).run(feeds);
-      for (const o of graph.outputs) expectAllClose(got[o.name], want[o.name], `${c.name}: ${o.name}`);
+      for (const o of graph.outputs) expectAllClose(got[o.name], want[o.name], `${c.name}: ${o.name}`, toleranceFor(table, c, want[o.name]));
       const allF64 = c.inputs.every((i) => i.dtype !== 'float32') && graph.nodes[graph.outputs[0].id].dtype === 'float64';
-      if (allF64 && floatInputs.length > 0 && !c.inputs.some((i) => i.kind === 'special')) await finiteDifferenceCheck(adapter, c, feeds, got, floatInputs);
+      if (allF64 && floatInputs.length > 0 && !c.inputs.some((i) => i.kind === 'special')) await finiteDifferenceCheck(adapter, c, feeds, got, floatInputs, table.fd);
       // Export -> import -> the same outputs on this adapter.
       const again = importOnnxModel(exportOnnxModel(graph, {}));
       const round = await (await adapter.compile(again.graph)).run({ ...feeds, ...again.params });
-      for (const o of graph.outputs) expectAllClose(round[o.name], got[o.name], `${c.name}: ${o.name} after export -> import`);
+      for (const o of graph.outputs) expectAllClose(round[o.name], got[o.name], `${c.name}: ${o.name} after export -> import`, toleranceFor(table, c, got[o.name]));
     });
   });
 }
