@@ -1,6 +1,5 @@
 // The devices the ONNX Runtime adapter runs on, checked at run time (a misspelt device must not mean
-// the CPU), and how each one lowers graphs: ORT's NCHWc contrib kernels exist on its CPU provider only,
-// and each graph pattern of fusion.ts is kept only where the device has a kernel for the op it emits.
+// the CPU), and how each one lowers graphs: ORT's NCHWc contrib kernels exist on its CPU provider only.
 import { UnknownDeviceError } from './errors.js';
 import type { FusionName } from './fusion.js';
 import type { LowerOptions } from './lower.js';
@@ -25,22 +24,16 @@ export function checkDevice(value: unknown): Device {
 }
 
 /**
- * The ONNX op each fusion emits and whether each device has a kernel for it: every fusion's op
- * (Sigmoid, Softmax, Resize nearest, InstanceNormalization, Conv with bias) is in ORT's CPU, CUDA and
- * WebGPU kernel tables, so none is dropped today; a device without one of them lists it here.
- */
-const UNSUPPORTED_FUSIONS: Record<Device, readonly FusionName[]> = { cpu: [], cuda: [], webgpu: [] };
-
-/**
- * How graphs are lowered for `device`: NCHWc convolutions (block `cpuNchwcBlock`) on the CPU only,
- * the fusions the device has no kernel for left out on top of the user's `disableFusions`.
+ * How graphs are lowered for `device`: NCHWc convolutions (block `cpuNchwcBlock`) on the CPU only
+ * (ORT's com.microsoft.nchwc kernels exist in its CPU provider alone), and the user's
+ * `disableFusions`. Every fusion stays on: the ops they emit (Sigmoid, Softmax, Resize, Conv with
+ * bias, InstanceNormalization) all have CUDA and WebGPU kernels; ORT's verbose node-placement log of
+ * the DDPO training graph on WebGPU shows each on WebGpuExecutionProvider (only six int64 shape
+ * nodes go to the CPU provider).
  *
  * @example
- * deviceLowering('webgpu', 16, []); // { nchwcBlockSize: 0, disableFusions: [] }
+ * deviceLowering('webgpu', 16); // { nchwcBlockSize: 0, disableFusions: [] }
  */
 export function deviceLowering(device: Device, cpuNchwcBlock: number, disableFusions: readonly FusionName[] = []): Pick<LowerOptions, 'nchwcBlockSize' | 'disableFusions'> {
-  return {
-    nchwcBlockSize: device === 'cpu' ? cpuNchwcBlock : 0,
-    disableFusions: [...new Set([...disableFusions, ...UNSUPPORTED_FUSIONS[device]])],
-  };
+  return { nchwcBlockSize: device === 'cpu' ? cpuNchwcBlock : 0, disableFusions: [...disableFusions] };
 }
