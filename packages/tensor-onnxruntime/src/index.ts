@@ -10,7 +10,7 @@ export { FUSIONS, type FusionName } from './fusion.js';
 export { probeCuda, cudaStatus } from './cuda.js';
 export { DEVICES, checkDevice, deviceLowering, type Device } from './device.js';
 export { probeWebGpu, webGpuStatus, parseLoaderLog, type WebGpuDeviceInfo, type ProbeWebGpuOptions } from './webgpu.js';
-export { DEVICE_TOLERANCES, type DeviceTolerances, type ModelTolerance, type Tolerance, type ToleranceTable } from './tolerances.js';
+export { DEVICE_TOLERANCES, toleranceOf, type DeviceTolerances, type ModelTolerance, type Tolerance, type ToleranceTable } from './tolerances.js';
 export { OPSET } from './proto.js';
 export {
   CudaUnavailableError,

@@ -59,3 +59,14 @@ export const DEVICE_TOLERANCES: Record<Device | 'reference', DeviceTolerances> =
   cuda: { elementwise: CPU, model: { forward: 1e-5, gradient: 1e-4 } },
   webgpu: { elementwise: { ...CPU, ops: { sin: WGSL_TRIG, cos: WGSL_TRIG } }, model: { forward: 1e-5, gradient: 1e-4 } },
 };
+
+/**
+ * The tolerance of one output of a case around `primitive`: the table's float32 override for it, else
+ * the entry for the output's dtype.
+ *
+ * @example
+ * toleranceOf(DEVICE_TOLERANCES.webgpu.elementwise, 'sin', 'float32'); // { rtol: 1e-5, atol: 2 ** -9 }
+ */
+export function toleranceOf(table: ToleranceTable, primitive: Primitive, dtype: DType): Tolerance {
+  return (dtype === 'float32' ? table.ops?.[primitive] : undefined) ?? table[dtype];
+}
