@@ -2,14 +2,15 @@
 // tiny-unet-32 come to the machine's own ceiling, a 1024^3 float32 MatMul in a raw onnxruntime
 // session measured in the same run. Prints a table; `--json FILE` writes the figures; `--quick`
 // runs small sizes (a smoke test, numbers meaningless); `--compare` also runs the whole default
-// `ddpo compare` (2 algorithms x 2 seeds, ~15 min) for its wall time and peak RSS.
+// `ddpo compare` (2 algorithms x 2 seeds, ~15 min) for its wall time and peak RSS; `--device webgpu`
+// runs everything (the MatMul ceiling included) on ORT's WebGPU provider and names the device Dawn picked.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { tinyUnet32Graph } from '@ddpo/models';
-import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
+import { checkDevice, createOnnxRuntimeAdapter, type Device } from '@ddpo/tensor-onnxruntime';
 import { graphFlops } from './flops.js';
 import { GemmProbe, median, type Rate } from './measure.js';
 import { ddpoEpochs, forwardOurs, forwardTorch, sampling, training, trainingLora, type Ctx, type EpochResult } from './sections.js';
@@ -26,18 +27,20 @@ interface Args {
   compare: boolean;
   reps?: number;
   only?: Set<Section>;
+  device: Device;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, compare: false };
+  const a: Args = { quick: false, compare: false, device: 'cpu' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
     else if (k === '--compare') a.compare = true;
     else if (k === '--json') a.json = argv[++i];
     else if (k === '--reps') a.reps = Number(argv[++i]);
+    else if (k === '--device') a.device = checkDevice(argv[++i]);
     else if (k === '--only') a.only = new Set(argv[++i].split(',').map((x) => section(x)));
-    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --only LIST, --compare)`);
+    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --only LIST, --compare, --device cpu|cuda|webgpu)`);
   }
   if (a.json === undefined && argv.includes('--json')) throw new Error('bench: --json needs a file name');
   return a;
@@ -61,13 +64,14 @@ async function main(): Promise<void> {
   const sz = benchSizes(args.quick);
   const reps = args.reps ?? sz.reps;
   const threads = Math.min(2, os.availableParallelism());
-  const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads });
+  const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads, device: args.device });
   const gemm = await GemmProbe.create(sz.gemmN, adapter.sessionOptions);
   const { model, params, weights } = loadModel();
   const fwdFlop = graphFlops(tinyUnet32Graph(1, { numPrompts: model.numPrompts }));
   const ctx: Ctx = { adapter, gemm, model, params, fwdFlop, reps };
   const m0 = machine();
   console.log(`machine: ${m0.nproc} cores, ${m0.cpu}, onnxruntime ${m0.onnxruntime}, node ${m0.node}, load average ${m0.loadavg}`);
+  console.log(`device: ${adapter.name}${adapter.webgpuDevice ? ` on ${adapter.webgpuDevice.summary}` : ''}`);
   console.log(`tiny-unet-32 (${weights} weights): forward ${fmt(fwdFlop / 1e6, 1)} MFLOP per image; ${threads} ORT threads, NCHWc block ${(adapter as { lowerOptions?: { nchwcBlockSize?: number } }).lowerOptions?.nchwcBlockSize ?? 0}`);
 
   const on = (x: Section) => args.only === undefined || args.only.has(x);
@@ -123,6 +127,8 @@ async function main(): Promise<void> {
       trainLoraSamplesPerSecond: trnLora ? sz.trainBatch / trnLora.seconds : null,
       epochSeconds: epoch?.seconds ?? null,
       sessionsCompiled: adapter.compiledCount,
+      device: adapter.name,
+      webgpuDevice: adapter.webgpuDevice ?? null,
       peakRssMb,
       forwardMflopPerImage: fwdFlop / 1e6,
       imagesPerSecond: smp ? sz.sampleBatch / smp.seconds : null,

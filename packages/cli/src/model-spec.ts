@@ -77,21 +77,27 @@ export function loadModel(spec: string | undefined, seed: number, warn: (line: s
 }
 
 /**
- * Creates the backend named by `--device` ('cpu' | 'cuda' -> ONNX Runtime, 'reference' -> the
- * pure-TypeScript interpreter, slow but dependency-free).
+ * Creates the backend named by `--device` ('cpu' | 'cuda' | 'webgpu' -> ONNX Runtime, 'reference' ->
+ * the pure-TypeScript interpreter, slow but dependency-free). On WebGPU, `log` is told which physical
+ * device Dawn picked (a software rasteriser such as lavapipe is not a GPU).
  *
  * @example
  * const adapter = await createAdapter('cpu', '2');
  */
-export async function createAdapter(device: string, threads?: string): Promise<TensorAdapter> {
+export async function createAdapter(device: string, threads?: string, log?: (line: string) => void): Promise<TensorAdapter> {
   const intraOpNumThreads = threads === undefined ? undefined : numberFlag('--threads', threads, { integer: true, min: 1 });
   switch (device) {
     case 'cpu':
     case 'cuda':
       return createOnnxRuntimeAdapter({ device, intraOpNumThreads });
+    case 'webgpu': {
+      const adapter = await createOnnxRuntimeAdapter({ device, intraOpNumThreads });
+      log?.(`webgpu: ${adapter.webgpuDevice?.summary ?? 'device not reported'}`);
+      return adapter;
+    }
     case 'reference':
       return new ReferenceAdapter();
     default:
-      throw new UsageError(`--device: expected cpu | cuda | reference, got '${device}'`);
+      throw new UsageError(`--device: expected cpu | cuda | webgpu | reference, got '${device}'`);
   }
 }

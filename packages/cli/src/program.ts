@@ -16,6 +16,9 @@ const defaultIO: CliIO = { out: (t) => process.stdout.write(t), err: (t) => proc
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+/** `--device`: ONNX Runtime's execution providers, or the reference interpreter. */
+const DEVICE_CHOICES = ['cpu', 'cuda', 'webgpu', 'reference'];
+
 /** Options every training command shares (config file, reward, weights, backend, output). */
 function addTrainingOptions(cmd: Command): Command {
   return cmd
@@ -25,7 +28,7 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--clip-encoder <file>', 'CLIP image encoder (.onnx) for --reward aesthetic (without it: the shipped shapes-32 stand-in)')
     .option('--aesthetic-head <file>', 'aesthetic MLP head (.safetensors) for --reward aesthetic')
     .option('-w, --weights <path>', 'initial weights: .safetensors file, pretrain output dir or trainer checkpoint (default: the shipped tiny-unet-32)')
-    .addOption(new Option('--device <device>', 'where graphs run').choices(['cpu', 'cuda', 'reference']).default('cpu'))
+    .addOption(new Option('--device <device>', 'where graphs run (webgpu: a Vulkan/Metal/D3D12 driver)').choices(DEVICE_CHOICES).default('cpu'))
     .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all cores)')
     .option('--epochs <n>', 'numEpochs')
     .option('--sample-batch-size <n>', 'sampleBatchSize')
@@ -76,7 +79,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--guidance-scale <g>', 'classifier-free guidance scale', '3')
     .option('--seed <n>', 'random seed', '0')
     .option('-r, --reward <spec>', 'also score the samples with this reward')
-    .addOption(new Option('--device <device>', 'where graphs run').choices(['cpu', 'cuda', 'reference']).default('cpu'))
+    .addOption(new Option('--device <device>', 'where graphs run (webgpu: a Vulkan/Metal/D3D12 driver)').choices(DEVICE_CHOICES).default('cpu'))
     .option('-o, --out <file>', 'output PNG', 'samples.png')
     .action(async (opts) => (await import('./commands/sample.js')).sampleCommand(opts, io));
 

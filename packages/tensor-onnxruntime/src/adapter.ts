@@ -1,6 +1,6 @@
 // The TensorAdapter on onnxruntime-node: lowers each Graph to one ONNX model, compiles one
 // InferenceSession per Graph object (cached in a WeakMap) and runs it with host tensors in and out.
-// The CUDA execution provider is probed at creation: it fails there, never silently on the CPU.
+// The CUDA and WebGPU execution providers are probed at creation: they fail there, never silently on the CPU.
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { checkFeeds, DdpoError, type CompiledGraph, type Graph, type TensorAdapter, type TensorMap } from '@ddpo/tensor';
@@ -10,11 +10,16 @@ import { lowerGraph, serializeModel, type LowerOptions } from './lower.js';
 import { nchwcBlockSize } from './nchwc.js';
 import type { FusionName } from './fusion.js';
 import { probeCuda } from './cuda.js';
+import { checkDevice, deviceLowering, type Device } from './device.js';
+import { probeWebGpu, type WebGpuDeviceInfo } from './webgpu.js';
 
 /** Options of `createOnnxRuntimeAdapter`. */
 export interface OnnxRuntimeAdapterOptions {
-  /** Execution provider: 'cpu' (default) or 'cuda' (needs the CUDA EP libraries; see README). */
-  device?: 'cpu' | 'cuda';
+  /**
+   * Execution provider: 'cpu' (default), 'cuda' (needs the CUDA EP libraries) or 'webgpu' (needs a
+   * Vulkan/Metal/D3D12 driver); see README. Checked at run time: anything else is an UnknownDeviceError.
+   */
+  device?: Device;
   /** CUDA device ordinal (default 0). */
   deviceId?: number;
   /** Threads inside one op (default: every available core). */
@@ -29,7 +34,7 @@ export interface OnnxRuntimeAdapterOptions {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   /**
    * CPU: run float32 convolutions in ORT's blocked NCHWc layout (default true; ignored on CUDA and
-   * where ORT has no NCHWc kernels). About 1.2x faster convolutions than plain Conv, whose weights,
+   * WebGPU, and where ORT has no NCHWc kernels). About 1.2x faster convolutions than plain Conv, whose weights,
    * being graph inputs, ORT cannot reorder itself (docs/benchmarks.md).
    */
   nchwc?: boolean;
@@ -45,7 +50,9 @@ export interface OnnxRuntimeAdapterOptions {
 
 /**
  * Creates the ONNX Runtime adapter. With `device: 'cuda'` it first creates a tiny probe session on
- * the CUDA execution provider and throws `CudaUnavailableError` when its libraries are missing.
+ * the CUDA execution provider and throws `CudaUnavailableError` when its libraries are missing; with
+ * `device: 'webgpu'` it probes for a WebGPU adapter (`probeWebGpu`) and throws `WebGpuUnavailableError`
+ * when there is none. An unknown device throws `UnknownDeviceError`.
  *
  * @example
  * const adapter = await createOnnxRuntimeAdapter({ device: 'cpu' });
@@ -53,10 +60,10 @@ export interface OnnxRuntimeAdapterOptions {
  * const { y } = await compiled.run({ x: tensor([1, 2, 3], [3]) });
  */
 export async function createOnnxRuntimeAdapter(opts: OnnxRuntimeAdapterOptions = {}): Promise<OnnxRuntimeAdapter> {
-  const device = opts.device ?? 'cpu';
+  const device = checkDevice(opts.device);
   const deviceId = opts.deviceId ?? 0;
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: device === 'cuda' ? [{ name: 'cuda', deviceId }] : ['cpu'],
+    executionProviders: device === 'cuda' ? [{ name: 'cuda', deviceId }] : [device],
     intraOpNumThreads: opts.intraOpNumThreads ?? os.availableParallelism(),
     interOpNumThreads: opts.interOpNumThreads ?? 1,
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
@@ -65,8 +72,10 @@ export async function createOnnxRuntimeAdapter(opts: OnnxRuntimeAdapterOptions =
     extra: { session: { intra_op: { allow_spinning: opts.allowSpinning === true ? '1' : '0' } } },
   };
   if (device === 'cuda') await probeCuda(deviceId, sessionOptions);
+  const webgpu = device === 'webgpu' ? await probeWebGpu() : undefined;
   const block = device === 'cpu' && (opts.nchwc ?? true) ? await nchwcBlockSize() : 0;
-  return new OnnxRuntimeAdapter(device === 'cuda' ? `onnxruntime-cuda:${deviceId}` : 'onnxruntime-cpu', sessionOptions, { nchwcBlockSize: block, disableFusions: opts.disableFusions });
+  const name = device === 'cuda' ? `onnxruntime-cuda:${deviceId}` : `onnxruntime-${device}`;
+  return new OnnxRuntimeAdapter(name, sessionOptions, deviceLowering(device, block, opts.disableFusions), webgpu);
 }
 
 /**
@@ -89,6 +98,8 @@ export class OnnxRuntimeAdapter implements TensorAdapter {
     readonly sessionOptions: Readonly<ort.InferenceSession.SessionOptions>,
     /** How graphs are lowered (NCHWc block size; see `lowerGraph`). */
     readonly lowerOptions: Readonly<Pick<LowerOptions, 'nchwcBlockSize' | 'disableFusions'>> = {},
+    /** On WebGPU: the physical device Dawn picked (and whether it is a software rasteriser). */
+    readonly webgpuDevice?: WebGpuDeviceInfo,
   ) {}
 
   get compiledCount(): number {

@@ -3,7 +3,8 @@
 // Built with @ddpo/tensor's op functions; inputs are drawn per case from a seeded Rng.
 import {
   add, broadcastTo, cast, concat, conv2d, cos, div, equal, exp, gather, greater, less, log, matmul, max, maximum, minimum, mul, neg, pad,
-  pow, reshape, sin, slice, sqrt, stopGradient, sub, sum, tensor, transpose, where, type DType, type HostTensor, type Primitive, type Sym,
+  pow, reshape, sin, slice, sqrt, stopGradient, sub, sum, tensor, transpose, where, grad, GraphBuilder, isFloat, Rng,
+  type DType, type Graph, type HostTensor, type Primitive, type Sym, type TensorMap,
 } from '@ddpo/tensor';
 
 /** How a case's input values are drawn. */
@@ -140,4 +141,68 @@ function leafCases(): ConformanceCase[] {
  */
 export function conformanceCases(): ConformanceCase[] {
   return [...leafCases(), ...unaryCases(), ...binaryCases(), ...compareCases(), ...selectCastCases(), ...reduceCases(), ...movementCases(), ...linalgCases()];
+}
+
+/** Draws one input of a case from `rng` (or takes its fixed value). */
+function drawInput(inp: CaseInput, rng: Rng, cases: readonly CaseInput[]): HostTensor {
+  if (inp.value) return inp.value;
+  const n = inp.shape.reduce((p, d) => p * d, 1);
+  const ints = (lo: number, hi: number) => Array.from(rng.randint([n], hi - lo + 1).data, (v) => v + lo);
+  const fromNumbers = (vals: number[]) => tensor(inp.dtype === 'int64' ? vals.map(BigInt) : vals, inp.shape, inp.dtype);
+  const kind = inp.kind ?? 'normal';
+  switch (kind) {
+    case 'normal':
+      return inp.dtype === 'float64' ? rng.normal(inp.shape, 'float64') : rng.normal(inp.shape);
+    case 'positive':
+      return fromNumbers(Array.from(rng.uniform(inp.shape, 'float64').data, (u) => 0.5 + 1.5 * u));
+    case 'small-int':
+      return fromNumbers(ints(-4, 4));
+    case 'nonneg-int':
+      return fromNumbers(ints(0, 3));
+    case 'bool':
+      return fromNumbers(ints(0, 1));
+    case 'index':
+      return fromNumbers(ints(0, cases[0].shape[0] - 1));
+    case 'special':
+      return fromNumbers(Array.from({ length: n }, (_, k) => SPECIAL_VALUES[k % SPECIAL_VALUES.length]));
+    default:
+      return kind satisfies never;
+  }
+}
+
+/**
+ * The case's graph: output y and, for a float y, the VJP of every float input for a fed cotangent `seed`.
+ *
+ * @example
+ * const { graph, floatInputs } = caseGraph(conformanceCases()[0]);
+ */
+export function caseGraph(c: ConformanceCase): { graph: Graph; floatInputs: number[] } {
+  const b = new GraphBuilder();
+  const xs = c.inputs.map((inp, k) => b.input(`x${k}`, inp.shape, inp.dtype));
+  const y = c.build(xs);
+  b.output('y', y);
+  const floatInputs = xs.flatMap((x, k) => (isFloat(x.dtype) ? [k] : []));
+  if (isFloat(y.dtype) && floatInputs.length > 0) {
+    const seed = b.input('seed', y.shape, y.dtype);
+    grad(y, floatInputs.map((k) => xs[k]), seed).forEach((g, j) => b.output(`grad:x${floatInputs[j]}`, g));
+  }
+  return { graph: b.build(), floatInputs };
+}
+
+/**
+ * The case's feeds (inputs and cotangent), drawn from a generator seeded by the case's index.
+ *
+ * @example
+ * const feeds = caseFeeds(c, graph, k);
+ */
+export function caseFeeds(c: ConformanceCase, graph: Graph, seedIndex: number): TensorMap {
+  const rng = new Rng(1000 + seedIndex);
+  const feeds: TensorMap = {};
+  c.inputs.forEach((inp, k) => (feeds[`x${k}`] = drawInput(inp, rng, c.inputs)));
+  const seed = graph.inputs.find((i) => i.name === 'seed');
+  if (seed) {
+    const n = graph.nodes[seed.id];
+    feeds.seed = n.dtype === 'float64' ? rng.normal(n.shape, 'float64') : rng.normal(n.shape);
+  }
+  return feeds;
 }

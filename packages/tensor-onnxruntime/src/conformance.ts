@@ -1,93 +1,37 @@
 // runConformance: the one suite every adapter passes (vitest). Each case's value and gradient
-// (a `grad` graph with a random cotangent) must match the reference interpreter within TOLERANCES;
+// (a `grad` graph with a random cotangent) must match the reference interpreter within the device's
+// tolerance table (tolerances.ts);
 // float64 gradients must match central finite differences; export -> import must give the same outputs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  evaluate, grad, GraphBuilder, HostTensor, isFloat, mul, PRIMITIVES, Rng, sum, tensor, type DType, type Graph, type Sym, type TensorAdapter, type TensorMap,
+  evaluate, GraphBuilder, HostTensor, mul, PRIMITIVES, Rng, sum, type TensorAdapter, type TensorMap,
 } from '@ddpo/tensor';
-import { conformanceCases, SPECIAL_VALUES, type CaseInput, type ConformanceCase } from './conformance-cases.js';
+import { caseFeeds, caseGraph, conformanceCases, type ConformanceCase } from './conformance-cases.js';
 import { exportOnnxModel } from './export.js';
 import { importOnnxModel } from './import/import.js';
+import { DEVICE_TOLERANCES, toleranceOf, type Tolerance, type ToleranceTable } from './tolerances.js';
 
 /**
- * The one tolerance table: |got - want| <= atol + rtol |want| per element (NaN matches NaN, an
- * infinity matches itself). Integers and bools are exact. `fd` bounds the float64 finite-difference
- * check relative to (1 + |directional derivative|).
+ * The CPU's tolerance table (DEVICE_TOLERANCES.cpu.elementwise): |got - want| <= atol + rtol |want|
+ * per element (NaN matches NaN, an infinity matches itself). Integers and bools are exact. `fd`
+ * bounds the float64 finite-difference check relative to (1 + |directional derivative|).
  *
  * @example
  * const { rtol, atol } = TOLERANCES.float32; // 1e-5, 1e-6
  */
-export const TOLERANCES: Record<DType, { rtol: number; atol: number }> & { fd: number } = {
-  float32: { rtol: 1e-5, atol: 1e-6 },
-  float64: { rtol: 1e-12, atol: 1e-14 },
-  int32: { rtol: 0, atol: 0 },
-  int64: { rtol: 0, atol: 0 },
-  bool: { rtol: 0, atol: 0 },
-  fd: 1e-6,
-};
-
-function drawInput(inp: CaseInput, rng: Rng, cases: readonly CaseInput[]): HostTensor {
-  if (inp.value) return inp.value;
-  const n = inp.shape.reduce((p, d) => p * d, 1);
-  const ints = (lo: number, hi: number) => Array.from(rng.randint([n], hi - lo + 1).data, (v) => v + lo);
-  const fromNumbers = (vals: number[]) => tensor(inp.dtype === 'int64' ? vals.map(BigInt) : vals, inp.shape, inp.dtype);
-  const kind = inp.kind ?? 'normal';
-  switch (kind) {
-    case 'normal':
-      return inp.dtype === 'float64' ? rng.normal(inp.shape, 'float64') : rng.normal(inp.shape);
-    case 'positive':
-      return fromNumbers(Array.from(rng.uniform(inp.shape, 'float64').data, (u) => 0.5 + 1.5 * u));
-    case 'small-int':
-      return fromNumbers(ints(-4, 4));
-    case 'nonneg-int':
-      return fromNumbers(ints(0, 3));
-    case 'bool':
-      return fromNumbers(ints(0, 1));
-    case 'index':
-      return fromNumbers(ints(0, cases[0].shape[0] - 1));
-    case 'special':
-      return fromNumbers(Array.from({ length: n }, (_, k) => SPECIAL_VALUES[k % SPECIAL_VALUES.length]));
-    default:
-      return kind satisfies never;
-  }
-}
-
-/** The case's graph: output y and, for a float y, the VJP of every float input for a fed cotangent `seed`. */
-function caseGraph(c: ConformanceCase): { graph: Graph; floatInputs: number[] } {
-  const b = new GraphBuilder();
-  const xs = c.inputs.map((inp, k) => b.input(`x${k}`, inp.shape, inp.dtype));
-  const y = c.build(xs);
-  b.output('y', y);
-  const floatInputs = xs.flatMap((x, k) => (isFloat(x.dtype) ? [k] : []));
-  if (isFloat(y.dtype) && floatInputs.length > 0) {
-    const seed = b.input('seed', y.shape, y.dtype);
-    grad(y, floatInputs.map((k) => xs[k]), seed).forEach((g, j) => b.output(`grad:x${floatInputs[j]}`, g));
-  }
-  return { graph: b.build(), floatInputs };
-}
-
-function caseFeeds(c: ConformanceCase, graph: Graph, seedIndex: number): TensorMap {
-  const rng = new Rng(1000 + seedIndex);
-  const feeds: TensorMap = {};
-  c.inputs.forEach((inp, k) => (feeds[`x${k}`] = drawInput(inp, rng, c.inputs)));
-  const seed = graph.inputs.find((i) => i.name === 'seed');
-  if (seed) {
-    const n = graph.nodes[seed.id];
-    feeds.seed = n.dtype === 'float64' ? rng.normal(n.shape, 'float64') : rng.normal(n.shape);
-  }
-  return feeds;
-}
+export const TOLERANCES: ToleranceTable = DEVICE_TOLERANCES.cpu.elementwise;
 
 /**
- * Asserts `got` matches `want` within TOLERANCES[dtype], naming the first differing element.
+ * Asserts `got` matches `want` within `tol` (default: the CPU table's entry for want's dtype), naming
+ * the first differing element.
  *
  * @example
  * expectAllClose(ortOut.y, evaluate(graph, feeds).y, 'y');
  */
-export function expectAllClose(got: HostTensor, want: HostTensor, what: string): void {
+export function expectAllClose(got: HostTensor, want: HostTensor, what: string, tol: Tolerance = TOLERANCES[want.dtype]): void {
   expect(got.dtype, `${what}: dtype`).toBe(want.dtype);
   expect([...got.shape], `${what}: shape`).toEqual([...want.shape]);
-  const { rtol, atol } = TOLERANCES[want.dtype];
+  const { rtol, atol } = tol;
   const g = got.toArray();
   const w = want.toArray();
   for (let i = 0; i < w.length; i++) {
@@ -97,7 +41,7 @@ export function expectAllClose(got: HostTensor, want: HostTensor, what: string):
 }
 
 /** Central differences of L = sum(y * seed) along a random direction, against the adapter's gradients. */
-async function finiteDifferenceCheck(adapter: TensorAdapter, c: ConformanceCase, feeds: TensorMap, grads: TensorMap, floatInputs: number[]): Promise<void> {
+async function finiteDifferenceCheck(adapter: TensorAdapter, c: ConformanceCase, feeds: TensorMap, grads: TensorMap, floatInputs: number[], fdBound: number): Promise<void> {
   const b = new GraphBuilder();
   const xs = c.inputs.map((inp, k) => b.input(`x${k}`, inp.shape, inp.dtype));
   const y = c.build(xs);
@@ -115,17 +59,19 @@ async function finiteDifferenceCheck(adapter: TensorAdapter, c: ConformanceCase,
   const lm = Number((await compiled.run(shifted(-1))).L.data[0]);
   const fd = (lp - lm) / (2 * eps);
   const an = floatInputs.reduce((s, k, j) => s + grads[`grad:x${k}`].toArray().reduce((t, g, i) => t + g * (dirs[j].data[i] as number), 0), 0);
-  expect(Math.abs(fd - an), `finite difference ${fd} vs gradient ${an}`).toBeLessThanOrEqual(TOLERANCES.fd * (1 + Math.abs(an)));
+  expect(Math.abs(fd - an), `finite difference ${fd} vs gradient ${an}`).toBeLessThanOrEqual(fdBound * (1 + Math.abs(an)));
 }
 
 /**
  * Registers the conformance suite for one adapter with vitest: per case, value and gradient against
- * the reference interpreter, finite differences for float64 cases, and export -> import round trips.
+ * the reference interpreter within the device's tolerance table (default: the CPU's), finite
+ * differences for float64 cases, and export -> import round trips.
  *
  * @example
  * runConformance('onnxruntime-cpu', () => createOnnxRuntimeAdapter());
+ * runConformance('onnxruntime-webgpu', () => createOnnxRuntimeAdapter({ device: 'webgpu' }), DEVICE_TOLERANCES.webgpu.elementwise);
  */
-export function runConformance(label: string, factory: () => Promise<TensorAdapter> | TensorAdapter): void {
+export function runConformance(label: string, factory: () => Promise<TensorAdapter> | TensorAdapter, table: ToleranceTable = TOLERANCES): void {
   describe(`conformance: ${label}`, () => {
     let adapter: TensorAdapter;
     beforeAll(async () => {
@@ -144,13 +90,13 @@ export function runConformance(label: string, factory: () => Promise<TensorAdapt
       const feeds = caseFeeds(c, graph, k);
       const want = evaluate(graph, feeds);
       const got = await (await adapter.compile(graph)).run(feeds);
-      for (const o of graph.outputs) expectAllClose(got[o.name], want[o.name], `${c.name}: ${o.name}`);
+      for (const o of graph.outputs) expectAllClose(got[o.name], want[o.name], `${c.name}: ${o.name}`, toleranceOf(table, c.primitive, want[o.name].dtype));
       const allF64 = c.inputs.every((i) => i.dtype !== 'float32') && graph.nodes[graph.outputs[0].id].dtype === 'float64';
-      if (allF64 && floatInputs.length > 0 && !c.inputs.some((i) => i.kind === 'special')) await finiteDifferenceCheck(adapter, c, feeds, got, floatInputs);
+      if (allF64 && floatInputs.length > 0 && !c.inputs.some((i) => i.kind === 'special')) await finiteDifferenceCheck(adapter, c, feeds, got, floatInputs, table.fd);
       // Export -> import -> the same outputs on this adapter.
       const again = importOnnxModel(exportOnnxModel(graph, {}));
       const round = await (await adapter.compile(again.graph)).run({ ...feeds, ...again.params });
-      for (const o of graph.outputs) expectAllClose(round[o.name], got[o.name], `${c.name}: ${o.name} after export -> import`);
+      for (const o of graph.outputs) expectAllClose(round[o.name], got[o.name], `${c.name}: ${o.name} after export -> import`, toleranceOf(table, c.primitive, got[o.name].dtype));
     });
   });
 }

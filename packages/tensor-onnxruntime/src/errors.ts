@@ -78,3 +78,45 @@ export class OnnxRuntimeError extends DdpoError {
     if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
 }
+
+/**
+ * `device` is not one of the devices the adapter knows; lists the valid ones. Without this check a
+ * misspelt device would run on the CPU without a word.
+ *
+ * @example
+ * await createOnnxRuntimeAdapter({ device: 'gpu' as never }); // UnknownDeviceError: ... expected one of cpu, cuda, webgpu
+ */
+export class UnknownDeviceError extends DdpoError {
+  constructor(
+    /** The value given. */
+    readonly device: unknown,
+    /** The valid devices. */
+    readonly valid: readonly string[],
+  ) {
+    super(`onnxruntime: unknown device ${JSON.stringify(device) ?? String(device)}; expected one of ${valid.join(', ')}`);
+  }
+}
+
+/**
+ * The WebGPU execution provider was asked for but found no adapter (no Vulkan driver on Linux, or one
+ * Dawn rejects). Raised by `createOnnxRuntimeAdapter({ device: 'webgpu' })`; never a silent CPU fallback.
+ *
+ * @example
+ * try { await createOnnxRuntimeAdapter({ device: 'webgpu' }); }
+ * catch (e) { if (e instanceof WebGpuUnavailableError) console.error(e.reason); }
+ */
+export class WebGpuUnavailableError extends DdpoError {
+  constructor(
+    /** Why the probe failed: ONNX Runtime's or Dawn's message, or how the probe process ended. */
+    readonly reason: string,
+  ) {
+    super(
+      `onnxruntime-webgpu: no WebGPU adapter (${reason.trim()}). ONNX Runtime's WebGPU execution provider (Dawn, ` +
+        'built into onnxruntime-node for linux-x64, macOS and Windows) needs a GPU driver: Vulkan on Linux, Metal on macOS, ' +
+        'D3D12 on Windows. On Linux check `vulkaninfo --summary`; with an NVIDIA GPU the driver must ship its Vulkan ICD ' +
+        '(nvidia_icd.json); without a GPU, Mesa >= 23 provides the software driver lavapipe (Debian 12: ' +
+        '`apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1`, or run tools/ci/install-vulkan.sh as root; ' +
+        'bookworm\'s own Mesa 22 is rejected by Dawn). See the @ddpo/tensor-onnxruntime README. Use device: \'cpu\' otherwise.',
+    );
+  }
+}

@@ -1,11 +1,12 @@
 // The PyTorch-exported tiny-unet-32 (test/fixtures, see README there): imported, run on ORT and on
-// the reference interpreter, it must reproduce PyTorch's noise_pred; it must be differentiable with
-// respect to its initializers; exported back, a plain ort.InferenceSession and a re-import must agree.
+// the reference interpreter, it must reproduce PyTorch's noise_pred (on ORT's WebGPU provider too,
+// where one exists); it must be differentiable with respect to its initializers; exported back, a
+// plain ort.InferenceSession and a re-import must agree.
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate, grad, GraphBuilder, mean, mul, tensor, type HostTensor, type TensorMap } from '@ddpo/tensor';
-import { createOnnxRuntimeAdapter, exportOnnxModel, fromOrtTensor, importOnnxModel, toOrtTensor } from '@ddpo/tensor-onnxruntime';
+import { createOnnxRuntimeAdapter, DEVICE_TOLERANCES, exportOnnxModel, fromOrtTensor, importOnnxModel, toOrtTensor, webGpuStatus } from '@ddpo/tensor-onnxruntime';
 
 const dir = new URL('./fixtures/', import.meta.url);
 const bytes = new Uint8Array(fs.readFileSync(new URL('tiny-unet-32-torch.onnx', dir)));
@@ -122,4 +123,19 @@ describe('tiny-unet-32 exported by PyTorch', async () => {
     const b = (await (await adapter.compile(again.graph)).run({ ...inputs, ...again.params })).noise_pred;
     expect(relErr(b, a)).toBeLessThan(1e-6);
   });
+});
+
+const gpu = await webGpuStatus();
+describe.skipIf(!gpu.available)(`tiny-unet-32 exported by PyTorch, on WebGPU ${gpu.available ? `(${gpu.device.summary})` : `— SKIPPED: no WebGPU adapter (${gpu.reason})`}`, () => {
+  it('reproduces PyTorch noise_pred through createOnnxRuntimeAdapter({ device: "webgpu" })', async () => {
+    const adapter = await createOnnxRuntimeAdapter({ device: 'webgpu' });
+    try {
+      expect(adapter.name).toBe('onnxruntime-webgpu');
+      const m = importOnnxModel(bytes, { batchSize: 4 });
+      const out = (await (await adapter.compile(m.graph)).run({ ...inputs, ...m.params })).noise_pred;
+      expect(relErr(out, golden)).toBeLessThan(DEVICE_TOLERANCES.webgpu.model.forward);
+    } finally {
+      await adapter.dispose();
+    }
+  }, 120_000);
 });

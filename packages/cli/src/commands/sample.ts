@@ -54,7 +54,7 @@ export async function sampleCommand(f: SampleFlags, io: CliIO): Promise<void> {
   const perPrompt = numberFlag('--num', f.num, { integer: true, min: 1 });
   const prompts = promptIds(names, f.prompt).flatMap((p) => new Array<number>(perPrompt).fill(p));
   const reward = f.reward !== undefined ? await resolveReward(f.reward) : undefined;
-  const adapter = await createAdapter(f.device);
+  const adapter = await createAdapter(f.device, undefined, (l) => io.err(l + '\n'));
   try {
     const images = await sampleImages({
       model,

@@ -38,7 +38,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
   const seed = typeof config.seed === 'number' ? config.seed : 0;
   const { model, params, source } = loadModel(f.weights, seed, (l) => io.err(l + '\n'));
-  const adapter = await createAdapter(f.device, f.threads);
+  const adapter = await createAdapter(f.device, f.threads, (l) => io.err(l + '\n'));
   try {
     const trainer = await createTrainer({
       model,
