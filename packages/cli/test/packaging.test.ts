@@ -1,12 +1,12 @@
-// Packaging, as a user installs: build @ddpo/tensor and @ddpo/scheduler with tsup, `npm pack` them,
-// install the tarballs into an empty folder outside the workspace, and run the @ddpo/scheduler
-// README example there. Also checks that this chain does not pull in onnxruntime-node.
+// Packaging, as a user installs: build every package with tsup, `npm pack` all 11, install subsets of the
+// tarballs into empty folders outside the workspace, and run there what a user runs: the @ddpo/scheduler
+// README example (a chain that must not pull in onnxruntime-node) and `npx ddpo --help` from @ddpo/cli.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -32,22 +32,46 @@ function readmeExample(pkg: string): string {
   return m[1];
 }
 
-describe('packaging: tensor + scheduler installed from tarballs', () => {
-  it('packs, installs outside the workspace and runs the scheduler README example', () => {
-    const tarballs: string[] = [];
-    for (const pkg of ['tensor', 'scheduler']) {
-      const dir = path.join(root, 'packages', pkg);
-      run(bin('tsup'), [], dir);
-      const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], dir)) as { filename: string; files: { path: string }[] }[];
-      // only the build and the README ship: no sources, no tests, no fixtures
-      expect(packed[0].files.some((f) => f.path.startsWith('dist/index.js'))).toBe(true);
-      expect(packed[0].files.some((f) => f.path.startsWith('src/') || f.path.startsWith('test/'))).toBe(false);
-      tarballs.push(path.join(work, packed[0].filename));
+const PACKAGES = fs.readdirSync(path.join(root, 'packages')).filter((p) => fs.existsSync(path.join(root, 'packages', p, 'package.json')));
+type Packed = { filename: string; files: { path: string }[] };
+const packed = new Map<string, Packed>();
+const tarball = (pkg: string) => path.join(work, packed.get(pkg)!.filename);
+
+/** An empty npm project outside the workspace with the given packages installed from their tarballs. */
+function install(name: string, pkgs: string[]): string {
+  const app = path.join(work, name);
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: `ddpo-user-${name}`, private: true, type: 'module' }));
+  // --ignore-scripts: onnxruntime-node's install script would download CUDA libraries (see the READMEs' install sections)
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', '--ignore-scripts', ...pkgs.map(tarball)], app);
+  return app;
+}
+
+beforeAll(() => {
+  expect(PACKAGES.length).toBe(11);
+  for (const pkg of PACKAGES) {
+    const dir = path.join(root, 'packages', pkg);
+    run(bin('tsup'), [], dir);
+    const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], dir)) as Packed[];
+    packed.set(pkg, info);
+  }
+}, 600_000);
+
+describe('packaging: every package packs', () => {
+  it('ships its build and README, no sources, tests or fixtures', () => {
+    for (const pkg of PACKAGES) {
+      const files = packed.get(pkg)!.files.map((f) => f.path);
+      expect(files, pkg).toContain('dist/index.js');
+      expect(files, pkg).toContain('dist/index.d.ts');
+      expect(files, pkg).toContain('README.md');
+      expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/')), pkg).toEqual([]);
     }
-    const app = path.join(work, 'app');
-    fs.mkdirSync(app);
-    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'ddpo-user-app', private: true, type: 'module' }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', ...tarballs], app);
+  });
+});
+
+describe('packaging: tensor + scheduler installed from tarballs', () => {
+  it('installs outside the workspace and runs the scheduler README example', () => {
+    const app = install('scheduler', ['tensor', 'scheduler']);
     expect(fs.existsSync(path.join(app, 'node_modules', '@ddpo', 'scheduler', 'dist', 'index.js'))).toBe(true);
     expect(fs.existsSync(path.join(app, 'node_modules', 'onnxruntime-node'))).toBe(false);
 
@@ -58,5 +82,16 @@ describe('packaging: tensor + scheduler installed from tarballs', () => {
     // and a plain ESM import of the built packages works without TypeScript
     fs.writeFileSync(path.join(app, 'plain.mjs'), "import { DDIMScheduler, STABLE_DIFFUSION_V1_CONFIG } from '@ddpo/scheduler';\nconst s = new DDIMScheduler(STABLE_DIFFUSION_V1_CONFIG); s.setTimesteps(10); console.log(s.timesteps.join(','));\n");
     expect(run(process.execPath, ['plain.mjs'], app).trim()).toBe('901,801,701,601,501,401,301,201,101,1');
+  });
+});
+
+describe('packaging: @ddpo/cli installed from tarballs', () => {
+  it('`npx ddpo --help` runs the installed build', () => {
+    expect(packed.get('cli')!.files.map((f) => f.path)).toEqual(expect.arrayContaining(['bin/ddpo.mjs', 'dist/bin.js']));
+    const app = install('cli', PACKAGES);
+    const out = run('npx', ['--no-install', 'ddpo', '--help'], app);
+    expect(out).toContain('Usage: ddpo [options] [command]');
+    expect(out).toContain('fine-tune with DDPO or RWR on a reward');
+    expect(run('npx', ['--no-install', 'ddpo', '--version'], app).trim()).toBe('0.1.0');
   });
 });
