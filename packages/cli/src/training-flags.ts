@@ -48,12 +48,13 @@ function flagFields(f: TrainingFlags): Record<string, unknown> {
 /**
  * Trainer fields from `--config`, `--set` and the dedicated flags, later layers winning; `base`
  * (e.g. a compare preset) goes first. Validation happens in the trainer (ConfigError names fields).
+ * `notice` gets the config file's notices (TRL keys without effect here).
  *
  * @example
  * trainingConfig({ lr: '1e-4', set: ['trainClipRange=2e-4'], ... }); // { trainLearningRate: 1e-4, trainClipRange: 2e-4 }
  */
-export function trainingConfig(f: TrainingFlags, base: Record<string, unknown> = {}): Record<string, unknown> {
-  const file = f.config !== undefined ? readConfigFile(f.config) : {};
+export function trainingConfig(f: TrainingFlags, base: Record<string, unknown> = {}, notice?: (line: string) => void): Record<string, unknown> {
+  const file = f.config !== undefined ? readConfigFile(f.config, notice) : {};
   return mergeConfig(base, file, parseSetPairs(f.set ?? []), flagFields(f));
 }
 

@@ -1,5 +1,6 @@
 /** @ddpo/trainer: DDPO and RWR training loops, configuration, metrics, checkpoints and resume. */
 export * from './config.js';
+export * from './trl-config.js';
 export * from './metrics.js';
 export * from './atomic.js';
 export * from './checkpoint.js';

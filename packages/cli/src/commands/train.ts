@@ -30,7 +30,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
   // On --resume the run's own config.json is the base, so only what changes needs repeating.
   const saved = path.join(f.out, 'config.json');
   const base = f.resume === true && fs.existsSync(saved) ? savedTrainerFields(saved) : {};
-  const config = trainingConfig(f, base);
+  const config = trainingConfig(f, base, (l) => io.err(l + '\n'));
   if (f.algo !== undefined) config.algorithm = f.algo;
   parseTrainerConfig(config); // fail on a bad field before loading anything
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
