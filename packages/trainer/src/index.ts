@@ -4,6 +4,7 @@ export * from './trl-config.js';
 export * from './metrics.js';
 export * from './atomic.js';
 export * from './checkpoint.js';
+export * from './checkpoint-manifest.js';
 export * from './grid.js';
 export * from './progress.js';
 export * from './samples.js';

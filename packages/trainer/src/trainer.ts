@@ -304,8 +304,12 @@ export abstract class Trainer {
 
   private restore(resume: true | string): void {
     const where = resume === true ? this.opts.outDir : resume;
-    const dir = where === undefined ? undefined : latestCheckpoint(where);
-    if (dir === undefined) throw new CheckpointError(`resume: no checkpoint found in ${where ?? '(no outDir given)'}`);
+    const broken: string[] = [];
+    const dir = where === undefined ? undefined : latestCheckpoint(where, (d, why) => {
+      broken.push(`${d} (${why})`);
+      this.progress.log(`warning: resume: skipping broken checkpoint ${d}: ${why}`);
+    });
+    if (dir === undefined) throw new CheckpointError(`resume: no ${broken.length > 0 ? 'intact ' : ''}checkpoint found in ${where ?? '(no outDir given)'}${broken.length > 0 ? `; broken: ${broken.join(', ')}` : ''}`);
     const ck = loadCheckpoint(dir);
     checkResumeConfig(ck.config as TrainerConfig, this.config, dir);
     for (const [name, t] of Object.entries(ck.params)) {
