@@ -88,6 +88,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--seed <n>', 'random seed')
     .option('-o, --out <dir>', 'run directory', 'runs/train')
     .option('--resume', 'continue from the newest checkpoint in --out')
+    .option('--log-with <list>', 'metrics formats: jsonl (metrics.jsonl, always written) and/or tensorboard (event files in --out: scalars and sample grids)', 'jsonl')
     .action(async (opts) => (await import('./commands/train.js')).trainCommand(opts, io));
 
   addTrainingOptions(

@@ -2,6 +2,7 @@
 export * from './config.js';
 export * from './trl-config.js';
 export * from './metrics.js';
+export * from './tensorboard.js';
 export * from './atomic.js';
 export * from './checkpoint.js';
 export * from './checkpoint-manifest.js';

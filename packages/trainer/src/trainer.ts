@@ -13,6 +13,7 @@ import { parseTrainerConfig, samplesPerEpoch, type TrainerConfig, type TrainerCo
 import { renderSampleGrid } from './grid.js';
 import { MetricsWriter, rewardStats, type EpochMetrics } from './metrics.js';
 import { createProgress, type Progress } from './progress.js';
+import { epochScalars, TensorBoardWriter } from './tensorboard.js';
 import { PolicySampler, type EpsilonModel } from './sampler.js';
 import type { EpochSamples } from './samples.js';
 import { optimizerFromState, optimizerToState } from './optimizer-state.js';
@@ -39,6 +40,8 @@ export interface TrainerOptions {
   progress?: Progress;
   /** Samples shown in each epoch's grid (default 16). */
   gridSamples?: number;
+  /** Also write TensorBoard event files to outDir: the metrics as scalars, each epoch's grid as an image. */
+  tensorboard?: boolean;
 }
 
 /** Statistics of one epoch's update, filled by the algorithm. */
@@ -86,6 +89,7 @@ export abstract class Trainer {
   private statTracker: PerPromptStatTracker | undefined;
   private readonly ownsAdapter: boolean;
   private readonly writer: MetricsWriter | undefined;
+  private tensorboard: TensorBoardWriter | undefined;
   private readonly promptIds: number[];
 
   protected constructor(
@@ -145,6 +149,10 @@ export abstract class Trainer {
     if (this.opts.resume !== undefined && this.opts.resume !== false) this.restore(this.opts.resume);
     else if (this.opts.outDir !== undefined) this.writeRunHeader();
     this.writer?.reset(this.metrics);
+    if (this.opts.tensorboard === true && this.opts.outDir !== undefined) {
+      this.tensorboard = new TensorBoardWriter(this.opts.outDir);
+      if (this.epoch > 0) this.tensorboard.sessionStart(this.epoch); // resumed: TensorBoard drops the old run's later events
+    }
   }
 
   /** Builds and compiles the algorithm's training graph (once per run). */
@@ -232,7 +240,9 @@ export abstract class Trainer {
     };
     this.metrics.push(m);
     this.writer?.append(m);
-    if (this.opts.outDir !== undefined) this.writeGrid(s, `epoch-${String(this.epoch).padStart(4, '0')}.png`);
+    this.tensorboard?.scalars(m.epoch, epochScalars(m));
+    const grid = this.opts.outDir !== undefined ? this.writeGrid(s, `epoch-${String(this.epoch).padStart(4, '0')}.png`) : undefined;
+    if (grid !== undefined) this.tensorboard?.image(m.epoch, 'samples', fs.readFileSync(grid));
     this.progress.log(
       `epoch ${m.epoch}: reward ${m.rewardMean.toFixed(4)} +/- ${m.rewardStd.toFixed(4)} | loss ${m.loss.toExponential(3)} | ` +
         (m.algorithm.startsWith('ddpo') ? `kl ${m.approxKl.toExponential(2)} | clipfrac ${m.clipFraction.toFixed(3)} | ` : '') +

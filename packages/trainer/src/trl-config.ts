@@ -58,7 +58,7 @@ export const TRL_DDPO_KEYS: Readonly<Record<string, TrlKeyRule>> = {
   allow_tf32: { noEffect: 'training always computes in float32 here' },
   async_reward_computation: { noEffect: 'rewards are computed once per sampled batch; the result is the same' },
   max_workers: { noEffect: 'rewards are computed once per sampled batch; the result is the same' },
-  log_with: { noEffect: 'choose the metrics format with the command line (metrics.jsonl is always written)' },
+  log_with: { noEffect: "choose the metrics format on the command line (`ddpo train --log-with tensorboard`; metrics.jsonl is always written)" },
 
   train_use_8bit_adam: { refuse: 'there is no 8-bit Adam here (the optimizer keeps float32 moments); remove it or set it to false', allowed: isFalse },
   negative_prompts: { refuse: 'negative prompts are not supported (guidance uses the null prompt); remove it or set it to ""', allowed: empty },

@@ -5,13 +5,14 @@ import path from 'node:path';
 import { createTrainer, parseTrainerConfig } from '@ddpo/trainer';
 import { createAdapter, loadModel } from '../model-spec.js';
 import { resolveReward } from '../reward-spec.js';
-import { progressFor, promptNamesFor, trainingConfig, type TrainingFlags } from '../training-flags.js';
+import { logWithTensorboard, progressFor, promptNamesFor, trainingConfig, type TrainingFlags } from '../training-flags.js';
 import type { CliIO } from '../program.js';
 
 /** Flags of `ddpo train`. */
 export interface TrainFlags extends TrainingFlags {
   algo?: string;
   resume?: boolean;
+  logWith?: string;
 }
 
 /** The trainer fields of a run's config.json (it also records the reward and model names). */
@@ -33,6 +34,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
   const config = trainingConfig(f, base, (l) => io.err(l + '\n'));
   if (f.algo !== undefined) config.algorithm = f.algo;
   parseTrainerConfig(config); // fail on a bad field before loading anything
+  const tensorboard = logWithTensorboard(f.logWith ?? 'jsonl');
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
   const seed = typeof config.seed === 'number' ? config.seed : 0;
   const { model, params, source } = loadModel(f.weights, seed, (l) => io.err(l + '\n'));
@@ -47,6 +49,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
       adapter,
       outDir: f.out,
       resume: f.resume === true,
+      tensorboard,
       progress: progressFor(f.progress),
     });
     io.err(`train: ${trainer.config.algorithm} on ${reward.rewardName}, ${trainer.config.numEpochs} epochs, weights: ${source}, device: ${adapter.name}\n`);
@@ -54,7 +57,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
     const last = metrics[metrics.length - 1];
     io.out(
       `done: ${trainer.epoch} epochs, ${trainer.rewardQueries} reward queries, last epoch reward ${last?.rewardMean.toFixed(4) ?? 'n/a'}\n` +
-        `metrics: ${path.resolve(f.out, 'metrics.jsonl')}\ncheckpoint: ${path.resolve(f.out, `checkpoint-${trainer.epoch}`)}\n`,
+        `metrics: ${path.resolve(f.out, 'metrics.jsonl')}${tensorboard ? ` (TensorBoard: tensorboard --logdir ${path.resolve(f.out)})` : ''}\ncheckpoint: ${path.resolve(f.out, `checkpoint-${trainer.epoch}`)}\n`,
     );
   } finally {
     await adapter.dispose();
