@@ -69,7 +69,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .description('sample images from the model and write a captioned PNG grid')
     .option('-w, --weights <path>', 'weights (default: the shipped tiny-unet-32)')
     .option('-p, --prompt <prompt>', 'a prompt, e.g. "red circle" (repeatable; default: every prompt)', collect)
-    .option('-n, --num <n>', 'images per prompt', '1')
+    .option('-n, --num <n>', 'images per prompt: the grid has n x (number of prompts) images (16 prompts without -p)', '1')
     .option('--steps <n>', 'DDIM steps', '20')
     .option('--eta <eta>', 'DDIM eta (> 0)', '1')
     .option('--guidance-scale <g>', 'classifier-free guidance scale', '3')
@@ -96,7 +96,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       .command('compare')
       .description('train several algorithms on one reward with equal reward-query budgets and seeds; write report.html')
       .option('--algos <list>', `comma-separated algorithms (${ALGORITHMS.join(', ')})`)
-      .option('--seeds <n|list>', 'number of seeds, or a comma-separated list of seeds')
+      .option('--seeds <list>', 'the seeds, comma-separated (e.g. 0 or 0,1,2)')
+      .option('--num-seeds <n>', 'use seeds 0..n-1')
       .option('--quick', 'a tiny smoke run (about a minute)')
       .option('--full', 'all four algorithms, three seeds'),
   )

@@ -69,6 +69,23 @@ describe('packaging: every package packs', () => {
   });
 });
 
+describe('packaging: the builds keep class names', () => {
+  it('every exported class of every dist/index.js is named as exported (errors print these names)', () => {
+    // a plain node process imports each build (no source condition: @ddpo imports resolve to the builds too)
+    const script = `
+      const out = [];
+      for (const pkg of ${JSON.stringify(PACKAGES)}) {
+        const mod = await import(${JSON.stringify(root)} + '/packages/' + pkg + '/dist/index.js');
+        for (const [k, v] of Object.entries(mod)) if (typeof v === 'function' && /^class\\b/.test(Function.prototype.toString.call(v))) out.push([pkg, k, v.name]);
+      }
+      console.log(JSON.stringify(out));`;
+    const classes = JSON.parse(run(process.execPath, ['--input-type=module', '-e', script], work)) as [string, string, string][];
+    expect(classes.length).toBeGreaterThan(20);
+    expect(classes.map(([, k]) => k)).toEqual(expect.arrayContaining(['DDPOTrainer', 'RWRTrainer', 'HostTensor', 'DDIMScheduler']));
+    expect(classes.filter(([, k, name]) => k !== name)).toEqual([]);
+  });
+});
+
 describe('packaging: tensor + scheduler installed from tarballs', () => {
   it('installs outside the workspace and runs the scheduler README example', () => {
     const app = install('scheduler', ['tensor', 'scheduler']);
