@@ -1,7 +1,9 @@
-// Packaging, as a user installs: build every package with tsup, `npm pack` all 11, install subsets of the
-// tarballs into empty folders outside the workspace, and run there what a user runs: the @ddpo/scheduler
-// README example (a chain that must not pull in onnxruntime-node) and `npx ddpo --help` from @ddpo/cli.
-import { execFileSync } from 'node:child_process';
+// Packaging, as a user installs: build every package with tsup, pack all 11 with tools/pack.mjs (the
+// publishing path: no "@ddpo/source" condition, no scripts in the packed package.json), install subsets
+// of the tarballs into empty folders outside the workspace, and run there what a user runs: the
+// @ddpo/scheduler README example (a chain that must not pull in onnxruntime-node) and `npx ddpo --help`
+// from @ddpo/cli. Also: every build keeps its class names, and a plain `npm publish` is refused.
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,11 +51,13 @@ function install(name: string, pkgs: string[]): string {
 
 beforeAll(() => {
   expect(PACKAGES.length).toBe(11);
-  for (const pkg of PACKAGES) {
-    const dir = path.join(root, 'packages', pkg);
-    run(bin('tsup'), [], dir);
-    const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], dir)) as Packed[];
-    packed.set(pkg, info);
+  for (const pkg of PACKAGES) run(bin('tsup'), [], path.join(root, 'packages', pkg));
+  // tools/pack.mjs: the publishing path (staged copy with a cleaned package.json)
+  const lines = run(process.execPath, [path.join(root, 'tools', 'pack.mjs'), '--out', work, ...PACKAGES], root).trim().split('\n');
+  for (const line of lines) {
+    const { name, file } = JSON.parse(line) as { name: string; file: string };
+    const files = run('tar', ['-tzf', file], work).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    packed.set(name.replace('@ddpo/', ''), { filename: path.basename(file), files: files.map((p) => ({ path: p })) });
   }
 }, 600_000);
 
@@ -66,6 +70,25 @@ describe('packaging: every package packs', () => {
       expect(files, pkg).toContain('README.md');
       expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/')), pkg).toEqual([]);
     }
+  });
+});
+
+describe('packaging: the packed package.json', () => {
+  it('carries no repository-only "@ddpo/source" condition and no scripts, and keeps the rest', () => {
+    for (const pkg of PACKAGES) {
+      const inTar = JSON.parse(run('tar', ['-xzOf', tarball(pkg), 'package/package.json'], work)) as Record<string, unknown>;
+      const mine = JSON.parse(fs.readFileSync(path.join(root, 'packages', pkg, 'package.json'), 'utf8')) as Record<string, unknown>;
+      expect(JSON.stringify(inTar), pkg).not.toContain('@ddpo/source');
+      expect(inTar.scripts, pkg).toBeUndefined();
+      expect(inTar.exports, pkg).toEqual({ '.': { types: './dist/index.d.ts', import: './dist/index.js' } });
+      for (const k of ['name', 'version', 'license', 'dependencies', 'repository', 'files', 'main', 'types']) expect(inTar[k], `${pkg} ${k}`).toEqual(mine[k]);
+    }
+  });
+
+  it('a plain npm publish from a package folder is refused, saying what to publish', () => {
+    const r = spawnSync('npm', ['publish', '--dry-run'], { cwd: path.join(root, 'packages', 'ppo'), env: userEnv, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('publish the tarball made by `node tools/pack.mjs`');
   });
 });
 
