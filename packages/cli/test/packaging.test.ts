@@ -1,8 +1,10 @@
 // Packaging, as a user installs: build every package with tsup, pack all 11 with tools/pack.mjs (the
-// publishing path: no "@ddpo/source" condition, no scripts in the packed package.json), install subsets
-// of the tarballs into empty folders outside the workspace, and run there what a user runs: the
-// @ddpo/scheduler README example (a chain that must not pull in onnxruntime-node) and `npx ddpo --help`
-// from @ddpo/cli. Also: every build keeps its class names, and a plain `npm publish` is refused.
+// publishing path: no "@ddpo/source" condition, no scripts in the packed package.json), install each
+// package alone (with its @ddpo dependencies) into an empty folder outside the workspace as its README's
+// install section says, and there type-check every README example under strict with skipLibCheck false
+// and run it as written; packages without ONNX Runtime must not pull in onnxruntime-node, those with it
+// must not have downloaded CUDA libraries. Also `npx ddpo --help` from an installed @ddpo/cli, class names
+// kept by every build, and a plain `npm publish` refused.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,8 +24,27 @@ const userEnv = {
   NO_COLOR: '1',
 };
 
-function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, env: userEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
+  return execFileSync(cmd, args, { cwd, env: { ...userEnv, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+}
+
+/** Every ```ts block of a README that is an example (blocks marked ```ts fragment are excerpts, not run). */
+function readmeExamples(pkg: string): string[] {
+  const text = fs.readFileSync(path.join(root, 'packages', pkg, 'README.md'), 'utf8');
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+}
+
+/** The @ddpo packages (folder names) a package needs installed: itself and its dependencies, transitively. */
+function closure(pkgs: string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (p: string) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    const json = JSON.parse(fs.readFileSync(path.join(root, 'packages', p, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    for (const d of Object.keys(json.dependencies ?? {})) if (d.startsWith('@ddpo/')) visit(d.slice('@ddpo/'.length));
+  };
+  pkgs.forEach(visit);
+  return [...seen].sort();
 }
 
 /** The first ```ts block of a README. */
@@ -39,13 +60,17 @@ type Packed = { filename: string; files: { path: string }[] };
 const packed = new Map<string, Packed>();
 const tarball = (pkg: string) => path.join(work, packed.get(pkg)!.filename);
 
-/** An empty npm project outside the workspace with the given packages installed from their tarballs. */
-function install(name: string, pkgs: string[]): string {
+/**
+ * An empty npm project outside the workspace with the given packages installed from their tarballs.
+ * By default install scripts do not run; `readmeInstall` runs them as the READMEs' install sections say
+ * (ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's script then downloads no CUDA libraries).
+ */
+function install(name: string, pkgs: string[], opts: { readmeInstall?: boolean; extra?: string[] } = {}): string {
   const app = path.join(work, name);
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: `ddpo-user-${name}`, private: true, type: 'module' }));
-  // --ignore-scripts: onnxruntime-node's install script would download CUDA libraries (see the READMEs' install sections)
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', '--ignore-scripts', ...pkgs.map(tarball)], app);
+  const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', ...(opts.readmeInstall === true ? [] : ['--ignore-scripts'])];
+  run('npm', [...args, ...pkgs.map(tarball), ...(opts.extra ?? [])], app, opts.readmeInstall === true ? { ONNXRUNTIME_NODE_INSTALL: 'skip' } : {});
   return app;
 }
 
@@ -133,5 +158,60 @@ describe('packaging: @ddpo/cli installed from tarballs', () => {
     expect(out).toContain('Usage: ddpo [options] [command]');
     expect(out).toContain('fine-tune with DDPO or RWR on a reward');
     expect(run('npx', ['--no-install', 'ddpo', '--version'], app).trim()).toBe('0.1.0');
+  });
+});
+
+// What each example prints (from the comments in the READMEs), where it prints something checkable.
+const EXPECTED_OUTPUT: Record<string, string[]> = {
+  scheduler: ['[ 981, 961, 941 ] 1', 'float64 [ 2 ]'],
+  'tensor-onnxruntime': ['[ 5, 6, 11, 12 ]'],
+  models: ['[ 2, 3, 32, 32 ]'],
+  policy: ['11 [ 2, 10 ] [ 901, 801, 701 ]'],
+  trainer: ['epoch 0: reward', 'epoch 1: reward'],
+};
+const TSCONFIG = {
+  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+  include: ['*.ts'],
+};
+
+describe('packaging: every README example, each package installed alone', () => {
+  it.each(PACKAGES)('%s: installs into an empty folder, type-checks strictly (skipLibCheck false) and runs as written', (pkg) => {
+    const examples = readmeExamples(pkg);
+    expect(examples.length, pkg).toBeGreaterThan(0);
+    const imported = [...new Set(examples.flatMap((e) => [...e.matchAll(/from '@ddpo\/([\w-]+)'/g)].map((m) => m[1])))];
+    const pkgs = closure([pkg, ...imported]);
+    const usesOrt = pkgs.includes('tensor-onnxruntime');
+    const app = install(`readme-${pkg}`, pkgs, { readmeInstall: true, extra: ['@types/node@20'] });
+    const ortBin = path.join(app, 'node_modules', 'onnxruntime-node', 'bin');
+    if (usesOrt) {
+      // installed as the README says: the CPU runtime is there, no CUDA execution provider was downloaded
+      const libs = fs.readdirSync(ortBin, { recursive: true }).map(String);
+      expect(libs.some((f) => /libonnxruntime\.so/.test(f))).toBe(true);
+      expect(libs.filter((f) => /cuda|tensorrt/i.test(f))).toEqual([]);
+    } else {
+      expect(fs.existsSync(path.join(app, 'node_modules', 'onnxruntime-node')), `${pkg} pulls in onnxruntime-node`).toBe(false);
+    }
+    examples.forEach((code, i) => fs.writeFileSync(path.join(app, `example-${i + 1}.ts`), code));
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+    // a probe with one deliberate type error: tsc must report exactly that one (so the check is live and
+    // everything else, our .d.ts files and their dependencies' included, type-checks under strict)
+    fs.writeFileSync(path.join(app, 'probe.ts'), "export const probe: number = 'not a number';\n");
+    const tsc = spawnSync(bin('tsc'), ['-p', app, '--pretty', 'false'], { cwd: app, env: userEnv, encoding: 'utf8', timeout: 240_000 });
+    expect(tsc.stdout.trim().split('\n'), pkg).toEqual([expect.stringMatching(/^probe\.ts\(1,14\): error TS2322: /)]);
+    fs.rmSync(path.join(app, 'probe.ts'));
+    let out = '';
+    for (let i = 0; i < examples.length; i++) out += run(bin('tsx'), [`example-${i + 1}.ts`], app);
+    for (const want of EXPECTED_OUTPUT[pkg] ?? []) expect(out, pkg).toContain(want);
+  }, 600_000);
+
+  it('@ddpo/models without ONNX Runtime (an optional peer): pretrain() with no adapter says what to install', () => {
+    const app = path.join(work, 'readme-models'); // installed by the models case above
+    fs.writeFileSync(
+      path.join(app, 'pretrain-probe.mjs'),
+      "import { pretrain } from '@ddpo/models';\ntry { await pretrain({ outDir: 'pre', steps: 1, batchSize: 2 }); console.log('trained'); } catch (e) { console.log(`${e.constructor.name}: ${e.message}`); }\n",
+    );
+    const out = run(process.execPath, ['pretrain-probe.mjs'], app);
+    expect(out).toContain('PretrainError: pretrain: no adapter given and @ddpo/tensor-onnxruntime cannot be loaded');
+    expect(out).toContain('npm install @ddpo/tensor-onnxruntime');
   });
 });
