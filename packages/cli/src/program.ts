@@ -1,6 +1,7 @@
 // The `ddpo` command line: one commander program with a subcommand per job (pretrain, sample, train,
 // compare, export, report), `--help` on each, and one error path: usage errors print their message
 // and exit 2, other failures print the error and exit 1.
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { WeightsMismatchError, WeightsNotFoundError } from '@ddpo/models';
 import { ALGORITHMS, CheckpointError, ConfigError, TrainerError } from '@ddpo/trainer';
@@ -11,6 +12,9 @@ export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
 }
+
+// src/program.ts and the built dist/*.js are both one folder below the package root
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const defaultIO: CliIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
@@ -47,7 +51,7 @@ function addTrainingOptions(cmd: Command): Command {
 export function buildProgram(io: CliIO = defaultIO): Command {
   const program = new Command('ddpo')
     .description('DDPO (Black et al. 2023) for TypeScript: fine-tune diffusion models with reinforcement learning')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
