@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Project lint for one package (run from its folder: `node ../../tools/lint.mjs .`): enforces the layering of
-// ARCHITECTURE.md (which @ddpo packages may import which), no focused/skipped tests, no deep imports into other
+// docs/architecture.md (which @ddpo packages may import which), no focused/skipped tests, no deep imports into other
 // packages, and a header comment on every source file. Exits 1 with one line per finding.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // keep class and function names (errors print them; a bundler-renamed _DDPOTrainer would show otherwise)
+  keepNames: true,
 });

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const tools = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * FLOPs of one tiny-unet-32 forward counted by hand from the layer list of design/tiny-unet.md:
+ * FLOPs of one tiny-unet-32 forward counted by hand from the layer list of docs/tiny-unet-32.md:
  * 2 x multiply-adds of every conv (Cout Cin k^2 per output pixel) and linear layer, plus the two
  * attention products (q k^T and a v over 64 tokens of 64 channels).
  */

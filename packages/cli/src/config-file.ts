@@ -1,15 +1,19 @@
 // Configuration for `ddpo train` / `ddpo compare`: a JSON config file (trainer fields in camelCase,
-// as TrainerConfig), then `--set field=value` pairs, then the dedicated flags, later ones winning.
+// as TrainerConfig, or a TRL DDPOConfig in its snake_case names), then `--set field=value` pairs, then
+// the dedicated flags, later ones winning.
 import fs from 'node:fs';
+import { fromTrlDdpoConfig, isTrlDdpoConfig } from '@ddpo/trainer';
 import { UsageError } from './errors.js';
 
 /**
- * Reads a JSON config file into an object of trainer fields. Errors name the file and the problem.
+ * Reads a JSON config file into an object of trainer fields. Errors name the file and the problem. A
+ * file in TRL's DDPOConfig names (num_epochs, train_learning_rate, ...) is translated; `notice` gets
+ * one line per TRL key that is accepted without effect here (a refused key is a ConfigError naming it).
  *
  * @example
  * const cfg = readConfigFile('ddpo.json'); // { numEpochs: 20, trainLearningRate: 1e-4 }
  */
-export function readConfigFile(file: string): Record<string, unknown> {
+export function readConfigFile(file: string, notice: (line: string) => void = () => {}): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -25,7 +29,11 @@ export function readConfigFile(file: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError(`--config: '${file}' must hold a JSON object of trainer fields, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
   }
-  return parsed as Record<string, unknown>;
+  const obj = parsed as Record<string, unknown>;
+  if (!isTrlDdpoConfig(obj)) return obj;
+  const { fields, notices } = fromTrlDdpoConfig(obj);
+  for (const n of notices) notice(`--config: '${file}' is a TRL DDPOConfig; ignored ${n}`);
+  return fields;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The `ddpo` command line: one commander program with a subcommand per job (pretrain, sample, train,
 // compare, sweep, export, report), `--help` on each, and one error path: usage errors print their message
 // and exit 2, other failures print the error and exit 1.
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { WeightsMismatchError, WeightsNotFoundError } from '@ddpo/models';
 import { ALGORITHMS, CheckpointError, ConfigError, TrainerError } from '@ddpo/trainer';
@@ -11,6 +12,9 @@ export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
 }
+
+// src/program.ts and the built dist/*.js are both one folder below the package root
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const defaultIO: CliIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
@@ -50,7 +54,7 @@ function addTrainingOptions(cmd: Command): Command {
 export function buildProgram(io: CliIO = defaultIO): Command {
   const program = new Command('ddpo')
     .description('DDPO (Black et al. 2023) for TypeScript: fine-tune diffusion models with reinforcement learning')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -73,7 +77,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('-w, --weights <path>', 'weights: .safetensors file, pretrain output, trainer run or checkpoint, LoRA adapter file (default: the shipped tiny-unet-32)')
     .option('--base-weights <path>', 'for LoRA adapters in --weights: the base weights they were trained on (default: the shipped tiny-unet-32)')
     .option('-p, --prompt <prompt>', 'a prompt, e.g. "red circle" (repeatable; default: every prompt)', collect)
-    .option('-n, --num <n>', 'images per prompt', '1')
+    .option('-n, --num <n>', 'images per prompt: the grid has n x (number of prompts) images (16 prompts without -p)', '1')
     .option('--steps <n>', 'DDIM steps', '20')
     .option('--eta <eta>', 'DDIM eta (> 0)', '1')
     .option('--guidance-scale <g>', 'classifier-free guidance scale', '3')
@@ -92,6 +96,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--seed <n>', 'random seed')
     .option('-o, --out <dir>', 'run directory', 'runs/train')
     .option('--resume', 'continue from the newest checkpoint in --out')
+    .option('--log-with <list>', 'metrics formats: jsonl (metrics.jsonl, always written) and/or tensorboard (event files in --out: scalars and sample grids)', 'jsonl')
     .action(async (opts) => (await import('./commands/train.js')).trainCommand(opts, io));
 
   addTrainingOptions(
@@ -99,7 +104,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       .command('compare')
       .description('train several algorithms on one reward with equal reward-query budgets and seeds; write report.html')
       .option('--algos <list>', `comma-separated algorithms (${ALGORITHMS.join(', ')})`)
-      .option('--seeds <n|list>', 'number of seeds, or a comma-separated list of seeds')
+      .option('--seeds <list>', 'the seeds, comma-separated (e.g. 0 or 0,1,2)')
+      .option('--num-seeds <n>', 'use seeds 0..n-1')
       .option('--quick', 'a tiny smoke run (about a minute)')
       .option('--full', 'all four algorithms, three seeds'),
   )
@@ -112,7 +118,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       .description('tune: run a grid of trainer settings x algorithms x seeds at an equal reward-query budget; write sweep.json and sweep.md (resumable)')
       .option('--grid <field=v1,v2,...>', 'a trainer field and its values (repeatable; cells are all combinations), e.g. --grid trainLearningRate=1e-5,3e-5', collect)
       .option('--algos <list>', `comma-separated algorithms (${ALGORITHMS.join(', ')})`)
-      .option('--seeds <n|list>', 'number of seeds, or a comma-separated list of seeds')
+      .option('--seeds <list>', 'the seeds, comma-separated (e.g. 0 or 0,1,2)')
+      .option('--num-seeds <n>', 'use seeds 0..n-1')
       .option('--budget <queries>', 'reward queries each run spends on training (default: the preset\'s, 512)')
       .option('--eval-samples <n>', 'evaluation samples at start and end of each run (default: one epoch of the base settings)')
       .option('--min-fidelity <share>', 'also pick the best cell among those whose mean final prompt fidelity is at least this, e.g. 0.7')

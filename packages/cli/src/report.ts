@@ -93,7 +93,13 @@ export async function writeReport(outDir: string, summary: CompareSummary): Prom
 <style>${STYLE}</style></head><body>
 <h1>DDPO vs RWR on <code>${esc(summary.reward)}</code></h1>
 <p>Each method fine-tunes ${esc(summary.model ?? 'the model')} with the same reward and the same number of reward queries
-(${summary.budget ?? '?'} per run); curves show the mean reward of the samples drawn after each epoch's training.</p>
+(${summary.budget ?? '?'} per run).</p>
+<p class="note">Two different measurements. The <b>curve</b>'s point at <i>q</i> queries is the mean reward of the batch the run
+sampled for training after <i>q</i> queries (fresh prompts and noise every epoch; the last point is one more such batch after
+training). The table's <b>initial</b> and <b>final</b> rewards are a separate, paired evaluation: the same prompts and initial
+noise (a fixed evaluation stream of the seed) sampled before and after training. Being different samples, the curve's last
+point and the final evaluation can rank methods differently when batches are small (as in <code>--quick</code>); the paired
+evaluation is the one to compare methods by.</p>
 <h2>Reward vs reward queries</h2>${curves}
 <h2>Summary</h2>${tableHtml(summary)}${final}
 <h2>Samples at start and end</h2>${gridsHtml(summary, outDir)}

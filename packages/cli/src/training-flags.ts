@@ -3,6 +3,7 @@
 import { PROMPTS } from '@ddpo/models';
 import { createProgress, type Progress } from '@ddpo/trainer';
 import { listFlag, mergeConfig, numberFlag, parseSetPairs, readConfigFile } from './config-file.js';
+import { UsageError } from './errors.js';
 
 /** Parsed commander options of the training commands (all strings, as typed). */
 export interface TrainingFlags {
@@ -48,12 +49,13 @@ function flagFields(f: TrainingFlags): Record<string, unknown> {
 /**
  * Trainer fields from `--config`, `--set` and the dedicated flags, later layers winning; `base`
  * (e.g. a compare preset) goes first. Validation happens in the trainer (ConfigError names fields).
+ * `notice` gets the config file's notices (TRL keys without effect here).
  *
  * @example
  * trainingConfig({ lr: '1e-4', set: ['trainClipRange=2e-4'], ... }); // { trainLearningRate: 1e-4, trainClipRange: 2e-4 }
  */
-export function trainingConfig(f: TrainingFlags, base: Record<string, unknown> = {}): Record<string, unknown> {
-  const file = f.config !== undefined ? readConfigFile(f.config) : {};
+export function trainingConfig(f: TrainingFlags, base: Record<string, unknown> = {}, notice?: (line: string) => void): Record<string, unknown> {
+  const file = f.config !== undefined ? readConfigFile(f.config, notice) : {};
   return mergeConfig(base, file, parseSetPairs(f.set ?? []), flagFields(f));
 }
 
@@ -75,6 +77,23 @@ export function promptNamesFor(numPrompts: number): string[] {
  */
 export function progressFor(progress: boolean): Progress {
   return createProgress({ bars: progress && process.stderr.isTTY === true });
+}
+
+/** The metrics formats `--log-with` accepts. */
+export const LOG_FORMATS = ['jsonl', 'tensorboard'] as const;
+
+/**
+ * Parses `--log-with jsonl|tensorboard` (a comma-separated list); metrics.jsonl is always written, so
+ * the answer is whether TensorBoard event files are written too.
+ *
+ * @example
+ * logWithTensorboard('jsonl,tensorboard'); // true
+ */
+export function logWithTensorboard(raw: string): boolean {
+  const formats = listFlag(raw);
+  const bad = formats.filter((f) => !(LOG_FORMATS as readonly string[]).includes(f));
+  if (bad.length > 0 || formats.length === 0) throw new UsageError(`--log-with: expected ${LOG_FORMATS.join(' and/or ')} (comma-separated), got '${raw}'`);
+  return formats.includes('tensorboard');
 }
 
 export { listFlag };

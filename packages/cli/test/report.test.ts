@@ -89,6 +89,8 @@ describe('writeReport', () => {
     expect(html).toContain('ddpo-is');
     expect(html).toContain('-0.600 &plusmn; 0.141'); // ddpo-is final: mean -0.6, std 0.1414
     expect(html).not.toContain('<script');
+    // the curve (per-epoch training batches) and the final evaluation (paired, fixed stream) are explained as different
+    expect(html.replace(/\s+/g, ' ')).toMatch(/Two different measurements.*curve.*paired evaluation/);
     for (const f of ['curves.png', 'curves.svg', 'final.png', 'final.svg']) expect(fs.statSync(path.join(dir, f)).size).toBeGreaterThan(1000);
     expect(files.plots).toHaveLength(2);
   });

@@ -31,7 +31,7 @@ export default function brightness(images) {
 `,
 );
 const callCount = () => (fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').trim().split('\n').length : 0);
-const sweep = (out: string, extra: string[]) => runCli(['sweep', '--quick', '--reward', rewardModule, '--seeds', '1', '--out', out, '--no-progress', '--threads', '2', ...extra]);
+const sweep = (out: string, extra: string[]) => runCli(['sweep', '--quick', '--reward', rewardModule, '--num-seeds', '1', '--out', out, '--no-progress', '--threads', '2', ...extra]);
 const FIRST = ['--grid', 'trainNumInnerEpochs=1,2', '--algos', 'rwr,ddpo-sf', '--min-fidelity', '0.5'];
 const SECOND = ['--grid', 'trainLearningRate=1e-4,1e-3', '--algos', 'rwr'];
 const read = (out: string) => JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8')) as SweepSummary;

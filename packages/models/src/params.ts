@@ -1,7 +1,7 @@
 // Parameter table of tiny-unet-32 (names and shapes of the PyTorch peer) and its pretraining
 // initialisation: PyTorch's defaults (Kaiming-uniform a = sqrt(5), i.e. U(-1/sqrt(fan_in),
 // 1/sqrt(fan_in)) for Conv/Linear weights and biases; GroupNorm 1/0; Embedding N(0, 1)) with the
-// final Conv zeroed, as design/tiny-unet.md asks.
+// final Conv zeroed, as docs/tiny-unet-32.md asks.
 import { HostTensor, type Rng, shapeSize, zeros, full } from '@ddpo/tensor';
 
 type Shapes = Record<string, readonly number[]>;

@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DdpoError, HostTensor, Rng, encodeSafetensors, type CompiledGraph, type TensorAdapter } from '@ddpo/tensor';
 import { Adam, clipGradNorm, writeFileAtomic, type AdamStateDict } from '@ddpo/optim';
-import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { initTinyUnet32 } from './params.js';
 import { NULL_PROMPT } from './prompts.js';
@@ -77,6 +76,24 @@ export interface PretrainResult {
 
 /** Invalid pretraining options, or a checkpoint that does not match them. */
 export class PretrainError extends DdpoError {}
+
+/**
+ * ONNX Runtime on the CPU from @ddpo/tensor-onnxruntime, an optional peer of this package (the model,
+ * data set and rewards work without it): imported only when pretrain() is given no adapter.
+ */
+async function defaultAdapter(): Promise<TensorAdapter> {
+  const specifier = '@ddpo/tensor-onnxruntime'; // a variable: bundlers leave the optional import alone
+  let mod: { createOnnxRuntimeAdapter(o: { device: 'cpu' }): Promise<TensorAdapter> };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch (e) {
+    throw new PretrainError(
+      `pretrain: no adapter given and ${specifier} cannot be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); ` +
+        `install it (npm install ${specifier}) or pass an adapter, e.g. new ReferenceAdapter() from @ddpo/tensor`,
+    );
+  }
+  return mod.createOnnxRuntimeAdapter({ device: 'cpu' });
+}
 
 /** Stream of step s's timesteps, dropout and noise: new Rng(seed).fork(STEP_STREAM).fork(s). Data uses forks 0.. of the seed. */
 const STEP_STREAM = 2 ** 50;
@@ -187,7 +204,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const init = initialState(o);
   const model = tinyUnet32({ numPrompts: o.numPrompts });
   const { graph, paramNames } = denoisingLossGraph(model, o.batchSize);
-  const adapter = opts.adapter ?? (await createOnnxRuntimeAdapter({ device: 'cpu' }));
+  const adapter = opts.adapter ?? (await defaultAdapter());
   try {
     const compiled = await adapter.compile(graph);
     const adam = new Adam(init.params, { lr: o.lr });

@@ -1,4 +1,4 @@
-// The 16 prompts of shapes-32 ("<colour> <shape>", colour-major, design/tiny-unet.md) and the
+// The 16 prompts of shapes-32 ("<colour> <shape>", colour-major, docs/tiny-unet-32.md) and the
 // index of the null prompt that classifier-free guidance conditions on.
 import { DdpoError } from '@ddpo/tensor';
 

@@ -1,4 +1,4 @@
-// The noise schedule tiny-unet-32 is trained with (design/tiny-unet.md): 1000 timesteps of
+// The noise schedule tiny-unet-32 is trained with (docs/tiny-unet-32.md): 1000 timesteps of
 // Stable Diffusion v1's scaled_linear betas, and the forward (noising) process
 // q(x_t | x_0) = N(sqrt(abar_t) x_0, (1 - abar_t) I) (DDPM, Ho et al. 2020, eq. 4).
 

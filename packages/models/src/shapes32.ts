@@ -1,5 +1,5 @@
 // shapes-32: procedural 32x32 RGB images of one anti-aliased shape on a muted background
-// (design/tiny-unet.md). Image k of a seed is a pure function of (seed, k): it draws from its own
+// (docs/tiny-unet-32.md). Image k of a seed is a pure function of (seed, k): it draws from its own
 // Philox stream `new Rng(seed).fork(k)`, so any slice of the infinite data set can be regenerated.
 import { DdpoError, HostTensor, Rng } from '@ddpo/tensor';
 import { drawBackground, drawShape, type RGB } from './raster.js';

@@ -1,4 +1,4 @@
-// tiny-unet-32 (design/tiny-unet.md): an epsilon-prediction UNet on 32x32 RGB, traced into a graph
+// tiny-unet-32 (docs/tiny-unet-32.md): an epsilon-prediction UNet on 32x32 RGB, traced into a graph
 // with parameters as inputs. Parameter names and layouts are the PyTorch peer's (Linear [out, in],
 // Conv [out, in, kh, kw]), so its safetensors file loads by name.
 import {

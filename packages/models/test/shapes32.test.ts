@@ -7,7 +7,7 @@ import {
 } from '@ddpo/models';
 
 describe('prompts', () => {
-  it('lists the 16 prompts colour-major, as design/tiny-unet.md states', () => {
+  it('lists the 16 prompts colour-major, as docs/tiny-unet-32.md states', () => {
     expect(PROMPTS).toHaveLength(16);
     expect(PROMPTS.slice(0, 5)).toEqual(['red circle', 'red square', 'red triangle', 'red ring', 'green circle']);
     expect(PROMPTS[5]).toBe('green square'); // the design page's example

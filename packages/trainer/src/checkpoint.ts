@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DdpoError, decodeSafetensors, encodeSafetensors, type HostTensor } from '@ddpo/tensor';
 import { writeDirAtomic } from './atomic.js';
+import { MANIFEST_NAME, verifyCheckpoint, withManifest } from './checkpoint-manifest.js';
 import type { EpochMetrics } from './metrics.js';
 
 /** Format version written into state.json; bumped when the layout changes. */
@@ -44,7 +45,8 @@ export function checkpointName(epoch: number): string {
 }
 
 /**
- * Writes a checkpoint to `<runDir>/checkpoint-<epoch>` atomically; returns its path.
+ * Writes a checkpoint to `<runDir>/checkpoint-<epoch>` atomically, with a manifest.json (size and
+ * SHA-256 of each file) written last; returns its path.
  *
  * @example
  * const dir = saveCheckpoint('runs/a', { epoch: 2, params, optimizer, rng: rng.getState(), ... });
@@ -62,22 +64,25 @@ export function saveCheckpoint(runDir: string, data: CheckpointData): string {
     metrics: data.metrics,
     ...(data.lora !== undefined ? { lora: data.lora } : {}),
   };
-  writeDirAtomic(dir, {
+  writeDirAtomic(dir, withManifest({
     'params.safetensors': encodeSafetensors(data.params, { format: 'ddpo-params' }),
     'optimizer.safetensors': encodeSafetensors(data.optimizer.tensors, { format: 'ddpo-optimizer' }),
     'state.json': JSON.stringify(state, null, 1),
-  });
+  }));
   return dir;
 }
 
 /**
- * Reads a checkpoint directory back. Throws a {@link CheckpointError} naming the missing or bad file.
+ * Reads a checkpoint directory back, verifying its manifest first. Throws a {@link CheckpointError}
+ * naming the missing or bad file.
  *
  * @example
  * const ck = loadCheckpoint('runs/a/checkpoint-2');
  * ck.epoch; // 2
  */
 export function loadCheckpoint(dir: string): CheckpointData {
+  const broken = verifyCheckpoint(dir);
+  if (broken !== null) throw new CheckpointError(`checkpoint ${dir} is broken: ${broken}`);
   const read = (name: string): Buffer => {
     const file = path.join(dir, name);
     if (!fs.existsSync(file)) throw new CheckpointError(`checkpoint ${dir}: missing ${name} (expected params.safetensors, optimizer.safetensors, state.json)`);
@@ -101,22 +106,31 @@ export function loadCheckpoint(dir: string): CheckpointData {
 }
 
 /**
- * The newest complete checkpoint under a run directory (highest epoch), or undefined. `path` may
- * also be a checkpoint directory itself.
+ * The newest intact checkpoint under a run directory (highest epoch whose manifest verifies), or
+ * undefined. Newer broken ones (truncated, corrupted, unfinished) are skipped, each reported to
+ * `onBroken` with what is wrong. `path` may also be a checkpoint directory itself (returned as is;
+ * loading it verifies it).
  *
  * @example
- * latestCheckpoint('runs/a'); // 'runs/a/checkpoint-7'
+ * latestCheckpoint('runs/a', (dir, why) => console.warn(`skipping ${dir}: ${why}`)); // 'runs/a/checkpoint-7'
  */
-export function latestCheckpoint(runOrCheckpointDir: string): string | undefined {
-  if (fs.existsSync(path.join(runOrCheckpointDir, 'state.json'))) return runOrCheckpointDir;
+export function latestCheckpoint(runOrCheckpointDir: string, onBroken?: (dir: string, problem: string) => void): string | undefined {
+  const isCheckpoint = (d: string) => fs.existsSync(path.join(d, 'state.json')) || fs.existsSync(path.join(d, MANIFEST_NAME));
+  if (isCheckpoint(runOrCheckpointDir)) return runOrCheckpointDir;
   if (!fs.existsSync(runOrCheckpointDir)) return undefined;
   const epochs = fs
     .readdirSync(runOrCheckpointDir)
     .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && fs.existsSync(path.join(runOrCheckpointDir, m[0], 'state.json')))
+    .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => b - a);
-  return epochs.length > 0 ? path.join(runOrCheckpointDir, checkpointName(epochs[0])) : undefined;
+  for (const e of epochs) {
+    const dir = path.join(runOrCheckpointDir, checkpointName(e));
+    const problem = verifyCheckpoint(dir);
+    if (problem === null) return dir;
+    onBroken?.(dir, problem);
+  }
+  return undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 // A tiny built-in bitmap font (printable ASCII, 7x12 cells, 4-bit coverage) for captions on sample
 // grids, so the trainer can label PNGs without a text-rendering dependency. The glyphs were
-// rasterised once from DejaVu Sans Mono at 11 px (DejaVu fonts: Bitstream Vera licence, free to
-// embed) with resvg; each cell is 7 x 12 nibbles, row-major, characters 32..126 in order.
+// rasterised once from DejaVu Sans Mono at 11 px (Bitstream Vera glyphs; their licence notice is in
+// LICENSE) with resvg; each cell is 7 x 12 nibbles, row-major, characters 32..126 in order.
 
 /** Cell width of one character, in pixels. */
 export const GLYPH_WIDTH = 7;

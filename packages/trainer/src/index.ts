@@ -1,8 +1,11 @@
 /** @ddpo/trainer: DDPO and RWR training loops, configuration, metrics, checkpoints and resume. */
 export * from './config.js';
+export * from './trl-config.js';
 export * from './metrics.js';
+export * from './tensorboard.js';
 export * from './atomic.js';
 export * from './checkpoint.js';
+export * from './checkpoint-manifest.js';
 export * from './grid.js';
 export * from './progress.js';
 export * from './samples.js';

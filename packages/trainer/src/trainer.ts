@@ -13,6 +13,7 @@ import { parseTrainerConfig, samplesPerEpoch, type TrainerConfig, type TrainerCo
 import { renderSampleGrid } from './grid.js';
 import { MetricsWriter, rewardStats, type EpochMetrics } from './metrics.js';
 import { createProgress, type Progress } from './progress.js';
+import { epochScalars, TensorBoardWriter } from './tensorboard.js';
 import { PolicySampler, type EpsilonModel } from './sampler.js';
 import type { EpochSamples } from './samples.js';
 import { optimizerFromState, optimizerToState } from './optimizer-state.js';
@@ -43,6 +44,8 @@ export interface TrainerOptions {
   gridSamples?: number;
   /** Scores prompt fidelity of the samples already drawn (each epoch's and each evaluation's); none = not measured. */
   fidelity?: FidelityFn;
+  /** Also write TensorBoard event files to outDir: the metrics as scalars, each epoch's grid as an image. */
+  tensorboard?: boolean;
 }
 
 /**
@@ -101,6 +104,7 @@ export abstract class Trainer {
   private statTracker: PerPromptStatTracker | undefined;
   private readonly ownsAdapter: boolean;
   private readonly writer: MetricsWriter | undefined;
+  private tensorboard: TensorBoardWriter | undefined;
   private readonly promptIds: number[];
   /** Under LoRA: the base weights' identity, recorded in checkpoints. */
   private readonly baseHash: string | undefined;
@@ -166,6 +170,10 @@ export abstract class Trainer {
     if (this.opts.resume !== undefined && this.opts.resume !== false) this.restore(this.opts.resume);
     else if (this.opts.outDir !== undefined) this.writeRunHeader();
     this.writer?.reset(this.metrics);
+    if (this.opts.tensorboard === true && this.opts.outDir !== undefined) {
+      this.tensorboard = new TensorBoardWriter(this.opts.outDir);
+      if (this.epoch > 0) this.tensorboard.sessionStart(this.epoch); // resumed: TensorBoard drops the old run's later events
+    }
   }
 
   /** Builds and compiles the algorithm's training graph (once per run). */
@@ -255,7 +263,9 @@ export abstract class Trainer {
     };
     this.metrics.push(m);
     this.writer?.append(m);
-    if (this.opts.outDir !== undefined) this.writeGrid(s, `epoch-${String(this.epoch).padStart(4, '0')}.png`);
+    this.tensorboard?.scalars(m.epoch, epochScalars(m));
+    const grid = this.opts.outDir !== undefined ? this.writeGrid(s, `epoch-${String(this.epoch).padStart(4, '0')}.png`) : undefined;
+    if (grid !== undefined) this.tensorboard?.image(m.epoch, 'samples', fs.readFileSync(grid));
     this.progress.log(
       `epoch ${m.epoch}: reward ${m.rewardMean.toFixed(4)} +/- ${m.rewardStd.toFixed(4)} | loss ${m.loss.toExponential(3)} | ` +
         (m.algorithm.startsWith('ddpo') ? `kl ${m.approxKl.toExponential(2)} | clipfrac ${m.clipFraction.toFixed(3)} | ` : '') +
@@ -333,8 +343,12 @@ export abstract class Trainer {
 
   private restore(resume: true | string): void {
     const where = resume === true ? this.opts.outDir : resume;
-    const dir = where === undefined ? undefined : latestCheckpoint(where);
-    if (dir === undefined) throw new CheckpointError(`resume: no checkpoint found in ${where ?? '(no outDir given)'}`);
+    const broken: string[] = [];
+    const dir = where === undefined ? undefined : latestCheckpoint(where, (d, why) => {
+      broken.push(`${d} (${why})`);
+      this.progress.log(`warning: resume: skipping broken checkpoint ${d}: ${why}`);
+    });
+    if (dir === undefined) throw new CheckpointError(`resume: no ${broken.length > 0 ? 'intact ' : ''}checkpoint found in ${where ?? '(no outDir given)'}${broken.length > 0 ? `; broken: ${broken.join(', ')}` : ''}`);
     const ck = loadCheckpoint(dir);
     checkResumeConfig(ck.config as TrainerConfig, this.config, dir);
     if (this.baseHash !== undefined) {

@@ -14,6 +14,7 @@ import type { CliIO } from '../program.js';
 export interface CompareFlags extends TrainingFlags {
   algos?: string;
   seeds?: string;
+  numSeeds?: string;
   quick?: boolean;
   full?: boolean;
 }
@@ -28,10 +29,21 @@ export function parseAlgos(raw: string): Algorithm[] {
   return algos as Algorithm[];
 }
 
-/** Parses `--seeds N` (seeds 0..N-1) or `--seeds a,b,c`. */
-export function parseSeeds(raw: string): number[] {
-  if (!raw.includes(',')) return Array.from({ length: numberFlag('--seeds', raw, { integer: true, min: 1 }) }, (_, i) => i);
-  return listFlag(raw).map((s) => numberFlag('--seeds', s, { integer: true, min: 0 }));
+/**
+ * `--seeds 0` or `--seeds 0,1,2`: always the seeds themselves; `--num-seeds N`: seeds 0..N-1; neither: undefined.
+ *
+ * @example
+ * parseSeeds('0', undefined); // [0]
+ * parseSeeds(undefined, '3'); // [0, 1, 2]
+ */
+export function parseSeeds(list: string | undefined, count: string | undefined): number[] | undefined {
+  if (list !== undefined && count !== undefined) throw new UsageError('--seeds (a list of seeds) and --num-seeds (a count) exclude each other');
+  if (count !== undefined) return Array.from({ length: numberFlag('--num-seeds', count, { integer: true, min: 1 }) }, (_, i) => i);
+  if (list === undefined) return undefined;
+  const seeds = listFlag(list).map((s) => numberFlag('--seeds', s, { integer: true, min: 0 }));
+  if (seeds.length === 0) throw new UsageError(`--seeds: expected a comma-separated list of seeds, e.g. 0 or 0,1,2; got '${list}'`);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds: '${list}' repeats a seed`);
+  return seeds;
 }
 
 /**
@@ -44,7 +56,7 @@ export async function compareCommand(f: CompareFlags, io: CliIO): Promise<void> 
   if (f.quick === true && f.full === true) throw new UsageError('--quick and --full exclude each other');
   const preset = COMPARE_PRESETS[f.quick === true ? 'quick' : f.full === true ? 'full' : 'default'];
   const algorithms = f.algos !== undefined ? parseAlgos(f.algos) : preset.algorithms;
-  const seeds = f.seeds !== undefined ? parseSeeds(f.seeds) : preset.seeds;
+  const seeds = parseSeeds(f.seeds, f.numSeeds) ?? preset.seeds;
   const config = trainingConfig(f, preset.config);
   delete config.seed;
   for (const algorithm of algorithms) parseTrainerConfig({ ...config, algorithm }); // fail on a bad field before loading anything
@@ -72,7 +84,7 @@ export async function compareCommand(f: CompareFlags, io: CliIO): Promise<void> 
     for (const [algo, m] of Object.entries(res.summary.methods)) {
       const finals = m.runs.map((r) => r.finalMeanReward.toFixed(4)).join(', ');
       const fid = m.runs.every((r) => r.finalPromptFidelity !== undefined) ? `; final prompt fidelity ${m.runs.map((r) => r.finalPromptFidelity!.toFixed(3)).join(', ')}` : '';
-      io.out(`${algo}: final mean reward per seed ${finals}${fid}\n`);
+      io.out(`${algo}: final evaluation (fixed prompts and noise; not the curve's last batch) mean reward per seed ${finals}${fid}\n`);
     }
     io.out(`summary: ${res.summaryPath}\nreport: ${res.report.html}\n`);
   } finally {

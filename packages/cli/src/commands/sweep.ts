@@ -18,6 +18,7 @@ export interface SweepFlags extends TrainingFlags {
   grid?: string[];
   algos?: string;
   seeds?: string;
+  numSeeds?: string;
   budget?: string;
   evalSamples?: string;
   minFidelity?: string;
@@ -30,13 +31,13 @@ export interface SweepFlags extends TrainingFlags {
  * Runs `ddpo sweep`.
  *
  * @example
- * await sweepCommand({ grid: ['trainLearningRate=1e-5,3e-5'], algos: 'ddpo-is,rwr', seeds: '2', budget: '512', reward: 'compressibility', out: 'runs/sweep', device: 'cpu', progress: false }, io);
+ * await sweepCommand({ grid: ['trainLearningRate=1e-5,3e-5'], algos: 'ddpo-is,rwr', numSeeds: '2', budget: '512', reward: 'compressibility', out: 'runs/sweep', device: 'cpu', progress: false }, io);
  */
 export async function sweepCommand(f: SweepFlags, io: CliIO): Promise<void> {
   if (f.epochs !== undefined) throw new UsageError('--epochs: a sweep sets the epochs of each cell from --budget (reward queries per run)');
   const preset = COMPARE_PRESETS[f.quick === true ? 'quick' : 'default'];
   const algorithms = f.algos !== undefined ? parseAlgos(f.algos) : preset.algorithms;
-  const seeds = f.seeds !== undefined ? parseSeeds(f.seeds) : preset.seeds;
+  const seeds = parseSeeds(f.seeds, f.numSeeds) ?? preset.seeds;
   const grid = parseGrid(f.grid ?? []);
   const base = trainingConfig(f, preset.config);
   delete base.seed;

@@ -7,13 +7,14 @@ import { createTrainer, parseTrainerConfig } from '@ddpo/trainer';
 import { shapes32Fidelity } from '../fidelity.js';
 import { createAdapter, loadModel } from '../model-spec.js';
 import { resolveReward } from '../reward-spec.js';
-import { progressFor, promptNamesFor, trainingConfig, type TrainingFlags } from '../training-flags.js';
+import { logWithTensorboard, progressFor, promptNamesFor, trainingConfig, type TrainingFlags } from '../training-flags.js';
 import type { CliIO } from '../program.js';
 
 /** Flags of `ddpo train`. */
 export interface TrainFlags extends TrainingFlags {
   algo?: string;
   resume?: boolean;
+  logWith?: string;
 }
 
 /** The trainer fields of a run's config.json (it also records the reward and model names). */
@@ -32,9 +33,10 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
   // On --resume the run's own config.json is the base, so only what changes needs repeating.
   const saved = path.join(f.out, 'config.json');
   const base = f.resume === true && fs.existsSync(saved) ? savedTrainerFields(saved) : {};
-  const config = trainingConfig(f, base);
+  const config = trainingConfig(f, base, (l) => io.err(l + '\n'));
   if (f.algo !== undefined) config.algorithm = f.algo;
   parseTrainerConfig(config); // fail on a bad field before loading anything
+  const tensorboard = logWithTensorboard(f.logWith ?? 'jsonl');
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
   const seed = typeof config.seed === 'number' ? config.seed : 0;
   const { model, params, source } = loadModel(f.weights, seed, (l) => io.err(l + '\n'));
@@ -49,6 +51,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
       adapter,
       outDir: f.out,
       resume: f.resume === true,
+      tensorboard,
       progress: progressFor(f.progress),
       fidelity: shapes32Fidelity(model, adapter, (l) => io.err(l + '\n')),
     });
@@ -58,7 +61,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
     const fidelity = typeof last?.promptFidelity === 'number' ? `, prompt fidelity ${last.promptFidelity.toFixed(3)}` : '';
     io.out(
       `done: ${trainer.epoch} epochs, ${trainer.rewardQueries} reward queries, last epoch reward ${last?.rewardMean.toFixed(4) ?? 'n/a'}${fidelity}\n` +
-        `metrics: ${path.resolve(f.out, 'metrics.jsonl')}\ncheckpoint: ${path.resolve(f.out, `checkpoint-${trainer.epoch}`)}\n`,
+        `metrics: ${path.resolve(f.out, 'metrics.jsonl')}${tensorboard ? ` (TensorBoard: tensorboard --logdir ${path.resolve(f.out)})` : ''}\ncheckpoint: ${path.resolve(f.out, `checkpoint-${trainer.epoch}`)}\n`,
     );
   } finally {
     await adapter.dispose();
