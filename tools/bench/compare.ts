@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMPARE_PRESETS } from '@ddpo/cli';
+import { COMPARE_PRESETS, configFor } from '@ddpo/cli';
 import type { TrainerConfigInput } from '@ddpo/trainer';
 
-/** The trainer fields of the default `ddpo compare` preset. */
+/** The trainer fields of the default `ddpo compare` preset's DDPO_IS runs (the ones the epoch row times). */
 export async function compareSettings(): Promise<TrainerConfigInput> {
-  return { ...COMPARE_PRESETS.default.config } as TrainerConfigInput;
+  return configFor(COMPARE_PRESETS.default, 'ddpo-is') as TrainerConfigInput;
 }
 
 /** What the child reports. */

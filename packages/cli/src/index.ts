@@ -2,8 +2,9 @@
 export { main, buildProgram, type CliIO } from './program.js';
 export { UsageError } from './errors.js';
 export {
-  runCompare, trainAndEvaluate, writeJsonAtomic, COMPARE_PRESETS, type CompareOptions, type CompareResult, type ComparePreset, type RunContext, type RunSpec,
+  runCompare, configFor, trainAndEvaluate, writeJsonAtomic, COMPARE_PRESETS, type CompareOptions, type CompareResult, type ComparePreset, type RunContext, type RunSpec,
 } from './compare.js';
+export { presetPerAlgorithm } from './commands/compare.js';
 export { classifierFidelity, shapes32Fidelity } from './fidelity.js';
 export {
   runSweep, parseGrid, gridCells, bestCells, sweepMarkdown, sameTraining, UNUSED_FIELDS, type GridAxis, type SweepCell, type SweepCellResult, type SweepBest, type SweepSummary,

@@ -1,7 +1,7 @@
 // `ddpo compare`: the main job. Picks a preset (default, --quick, --full), applies --algos, --seeds
 // and the training flags, runs the comparison and prints where the report is.
 import { ALGORITHMS, parseTrainerConfig, type Algorithm } from '@ddpo/trainer';
-import { COMPARE_PRESETS, runCompare } from '../compare.js';
+import { COMPARE_PRESETS, configFor, runCompare, type ComparePreset } from '../compare.js';
 import { listFlag, numberFlag } from '../config-file.js';
 import { UsageError } from '../errors.js';
 import { shapes32Fidelity } from '../fidelity.js';
@@ -47,6 +47,18 @@ export function parseSeeds(list: string | undefined, count: string | undefined):
 }
 
 /**
+ * The preset's per-algorithm fields for these algorithms, less every field the user set (config file,
+ * --set, flags): what the user says wins over the preset's per-algorithm choice.
+ *
+ * @example
+ * presetPerAlgorithm(COMPARE_PRESETS.default, ['rwr'], ['trainLearningRate']).rwr; // { useLora: true, loraRank: 4, loraTargets: 'attention' }
+ */
+export function presetPerAlgorithm(preset: ComparePreset, algorithms: readonly Algorithm[], userFields: readonly string[]): Partial<Record<Algorithm, Record<string, unknown>>> {
+  const mine = new Set(userFields);
+  return Object.fromEntries(algorithms.map((a) => [a, Object.fromEntries(Object.entries(preset.perAlgorithm?.[a] ?? {}).filter(([k]) => !mine.has(k)))]));
+}
+
+/**
  * Runs `ddpo compare`.
  *
  * @example
@@ -59,7 +71,8 @@ export async function compareCommand(f: CompareFlags, io: CliIO): Promise<void> 
   const seeds = parseSeeds(f.seeds, f.numSeeds) ?? preset.seeds;
   const config = trainingConfig(f, preset.config);
   delete config.seed;
-  for (const algorithm of algorithms) parseTrainerConfig({ ...config, algorithm }); // fail on a bad field before loading anything
+  const perAlgorithm = presetPerAlgorithm(preset, algorithms, Object.keys(trainingConfig(f)));
+  for (const algorithm of algorithms) parseTrainerConfig({ ...configFor({ config, perAlgorithm }, algorithm), algorithm }); // fail on a bad field before loading anything
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
   const { model, params, source } = loadModel(f.weights, 0, (l) => io.err(l + '\n'));
   const adapter = await createAdapter(f.device, f.threads, (l) => io.err(l + '\n'));
@@ -69,6 +82,7 @@ export async function compareCommand(f: CompareFlags, io: CliIO): Promise<void> 
       algorithms,
       seeds,
       config,
+      perAlgorithm,
       reward,
       rewardLabel: rewardLabel(f.reward, reward),
       model,
