@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   console.log(`sessions compiled: ${adapter.compiledCount} in all${epoch ? `; per DDPO run ${epoch.sessionsAfterFirst} after epoch 1, ${epoch.sessionsAfterLast} after epoch ${epoch.epochs + 1}` : ''}`);
   if (peer !== undefined && !peer.ran) console.log(`PyTorch peer skipped: ${peer.reason}`);
   if (peer?.ran) {
-    console.log(`PyTorch peer (torch ${peer.torch}, ${peer.threads} threads), same epoch right after ours: ${fmt(peer.epochSeconds, 2)} s (sample ${fmt(peer.sampleSeconds, 2)}, train ${fmt(peer.trainSeconds, 2)}); CPU ${fmt(peer.epochCpuSeconds, 2)} s`);
+    console.log(`PyTorch peer (torch ${peer.torch}, ${peer.threads} threads, BLAS ${peer.blas || 'unknown'}), same epoch right after ours: ${fmt(peer.epochSeconds, 2)} s (sample ${fmt(peer.sampleSeconds, 2)}, train ${fmt(peer.trainSeconds, 2)}); CPU ${fmt(peer.epochCpuSeconds, 2)} s`);
     if (epoch) {
       console.log(`ours vs PyTorch: epoch ${fmt(peer.epochSeconds / epoch.seconds, 2)}x as fast (by CPU time ${fmt(peer.epochCpuSeconds / epoch.cpuSeconds, 2)}x); sampling ${fmt(peer.sampleSeconds / epoch.sampling, 2)}x, training ${fmt(peer.trainSeconds / epoch.training, 2)}x`);
     }

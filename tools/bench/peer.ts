@@ -10,6 +10,8 @@ export type PeerResult =
   | {
       ran: true;
       torch: string;
+      /** The BLAS library the peer loaded (the reference BLAS makes it several times slower). */
+      blas: string;
       threads: number;
       sampleSeconds: number;
       trainSeconds: number;
@@ -47,6 +49,7 @@ export function runPeer(s: PeerShape, python = PYTHON): PeerResult {
   return {
     ran: true,
     torch: String(j.torch),
+    blas: String(j.blas ?? ''),
     threads: Number(j.threads),
     sampleSeconds: Number(j.sample_s),
     trainSeconds: Number(j.train_s),

@@ -29,10 +29,11 @@ const MOVEMENT = new Set<AnyNode['op']>(['reshape', 'transpose', 'pad', 'slice',
 
 /**
  * Assigns each node of a training graph a role. Nodes up to `lastForward` (the loss) are the
- * forward pass. In the backward pass, convolutions and matmuls are anchors (an input-gradient conv
- * convolves with a transformed weight, a stride-2 one reads a zero-dilated cotangent, i.e. a 6-D pad
- * upstream; a weight-gradient matmul reads a strided tap slice of the input); data-movement nodes
- * take the role of the anchors they feed or are fed by, when all of those agree.
+ * forward pass. In the backward pass, convolutions and matmuls are anchors (every backward conv is
+ * an input gradient; a stride-2 one reads a zero-dilated cotangent, i.e. a 6-D pad upstream; a
+ * weight-gradient matmul's result ends up, through sums, reshapes and concats, in a conv weight's
+ * shape); data-movement nodes (and a weight gradient's sums) take the role of the anchors they feed
+ * or are fed by, when all of those agree.
  */
 export function classify(graph: Graph, lastForward: number): Role[] {
   const nodes = graph.nodes;
@@ -45,6 +46,10 @@ export function classify(graph: Graph, lastForward: number): Role[] {
     if (depth === 0 || !MOVEMENT.has(n.op)) return false;
     return n.inputs.some((j) => upstreamHas(j, pred, depth - 1));
   };
+  // A weight-gradient GEMM's result is reshaped (through sums, concats) into a conv weight's shape.
+  const weightShapes = new Set(nodes.filter((n) => n.op === 'conv2d' && n.id <= lastForward).map((n) => nodes[n.inputs[1]].shape.join(',')));
+  const downstreamHas = (id: number, pred: (n: AnyNode) => boolean, depth = 5): boolean =>
+    users[id].some((u) => pred(nodes[u]) || (depth > 0 && (MOVEMENT.has(nodes[u].op) || nodes[u].op === 'reduceSum') && downstreamHas(u, pred, depth - 1)));
   for (const n of nodes) {
     if (n.id <= lastForward) {
       role[n.id] = n.op === 'conv2d' ? 'forward: conv' : 'forward: other';
@@ -54,16 +59,21 @@ export function classify(graph: Graph, lastForward: number): Role[] {
       const dilated = upstreamHas(n.inputs[0], (u) => u.op === 'pad' && u.shape.length === 6);
       role[n.id] = dilated ? 'backward: conv input gradient (stride 2)' : 'backward: conv input gradient (stride 1)';
     } else if (n.op === 'matmul') {
-      const tap = upstreamHas(n.inputs[1], (u) => u.op === 'slice' && u.shape.length === 4);
-      role[n.id] = tap ? 'backward: conv weight gradient' : 'backward: matmul (linear, attention)';
+      role[n.id] = downstreamHas(n.id, (u) => weightShapes.has(u.shape.join(','))) ? 'backward: conv weight gradient' : 'backward: matmul (linear, attention)';
     }
   }
   // Movement nodes: pull roles backward from users, then forward from inputs, until stable.
   for (let changed = true; changed; ) {
     changed = false;
     for (let id = nodes.length - 1; id > lastForward; id--) {
-      if (role[id] !== undefined || !MOVEMENT.has(nodes[id].op)) continue;
+      if (role[id] !== undefined) continue;
       const from = new Set(users[id].map((u) => role[u]));
+      if (nodes[id].op === 'reduceSum' && from.size === 1 && from.has('backward: conv weight gradient')) {
+        role[id] = 'backward: conv weight gradient';
+        changed = true;
+        continue;
+      }
+      if (!MOVEMENT.has(nodes[id].op)) continue;
       const fromIn = new Set(nodes[id].inputs.filter((j) => j > lastForward).map((j) => role[j]));
       const pick = from.size === 1 && !from.has(undefined) ? [...from][0] : fromIn.size === 1 && !fromIn.has(undefined) ? [...fromIn][0] : undefined;
       if (pick !== undefined && pick !== 'backward: elementwise / reductions (GroupNorm, SiLU, softmax, sums)') {

@@ -1,8 +1,10 @@
 # Provenance: a copy of the PyTorch peer that issue 14 measured against (the project's shared
 # peer folder, torch_tiny_unet.py, sha256 ae9d019a...5fe1b94), kept here so that a clone can run
 # `npm run bench -- --peer`. Changes to the copy: process CPU seconds (time.process_time, all
-# threads) next to each wall time, so the benchmark can compare CPU time as well; the network, the
-# epoch and the printed wall times are unchanged. Install its PyTorch with tools/peer/install.sh.
+# threads) next to each wall time, so the benchmark can compare CPU time as well, and `blas`, the
+# BLAS library the process loaded (Debian's torch uses the system libblas.so.3: the reference BLAS
+# unless OpenBLAS is installed); the network, the epoch and the printed wall times are unchanged.
+# Install its PyTorch with tools/peer/install.sh.
 """tiny-unet-32 (shared/design/tiny-unet.md) in PyTorch: the peer that a user would pick instead.
 
 Used to (1) check the spec (parameter count, FLOPs), (2) time a DDPO epoch on this CPU in the same
@@ -62,6 +64,15 @@ class TinyUNet(nn.Module):
         h8 = s.r3(torch.cat([s.u2(F.interpolate(h7, scale_factor=2, mode='nearest')), h3], 1), e)
         h9 = s.r4(torch.cat([s.u1(F.interpolate(h8, scale_factor=2, mode='nearest')), h1], 1), e)
         return s.cout(F.silu(s.nout(h9)))
+
+def loaded_blas():
+    """The BLAS shared library mapped into this process (after a matrix product), or ''."""
+    try:
+        with open('/proc/self/maps') as f:
+            libs = {line.split()[-1] for line in f if 'blas' in line.split()[-1]}
+        return ','.join(sorted(libs))
+    except OSError:
+        return ''
 
 def conv_flops(model, B=1):
     """multiply-adds x2 of convs and linears (the bulk), by hooks on one forward."""
@@ -149,7 +160,7 @@ if __name__ == '__main__':
     ts = sorted(r[0] for r in res)[len(res) // 2]; tt = sorted(r[1] for r in res)[len(res) // 2]
     cs = sorted(r[2] for r in res)[len(res) // 2]; ct = sorted(r[3] for r in res)[len(res) // 2]
     n_fwd = a.batch * a.steps
-    out = dict(torch=torch.__version__, threads=a.threads, params=params, fwd_flops_per_image=fl,
+    out = dict(torch=torch.__version__, blas=loaded_blas(), threads=a.threads, params=params, fwd_flops_per_image=fl,
                batch=a.batch, steps=a.steps, sample_s=ts, train_s=tt, epoch_s=ts + tt,
                sample_cpu_s=cs, train_cpu_s=ct, epoch_cpu_s=cs + ct,
                sample_images_per_s=a.batch / ts,
