@@ -221,6 +221,8 @@ function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams)
  * docs/benchmarks.md has the measurements.
  */
 function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym {
+  const rows = p.strides[0] === 1 && p.strides[1] === 1 ? convWeightGradRows(g, x, wShape, p) : undefined;
+  if (rows !== undefined) return rows;
   const [N, C, H, W] = x.shape;
   const [O, , kh, kw] = wShape;
   const [, , Ho, Wo] = g.shape;
@@ -239,6 +241,45 @@ function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams
     for (let j = 0; j < kw; j++) {
       const tap = slice(xt, [i * dh, j * dw], [i * dh + sh * (Ho - 1) + 1, j * dw + sw * (Wo - 1) + 1], [2, 3], [sh, sw]);
       taps.push(reshape(matmul(gt, transpose(reshape(tap, [C, NP]), [1, 0])), [O, C, 1]));
+    }
+  }
+  return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [O, C, kh, kw]);
+}
+
+/** Output maps at least this large (Ho*Wo) take the row-window weight gradient (measured: docs/benchmarks.md). */
+const ROW_WINDOW_MIN_PIXELS = 1024;
+
+/**
+ * Weight gradient of a stride-1 convolution over a large output map, with contiguous windows
+ * instead of strided taps and no transposes: pad x so that every row has Wp columns (and one
+ * spare row), flatten each image's map to one axis, and pad g's rows with zeros to Wp columns.
+ * Then tap (i, j) reads x at a fixed flat offset dil*(i*Wp + j) from g's position, so its operand
+ * is one contiguous window of the flattened x (the extra Wp - Wo columns meet g's zeros), and
+ * gw[:, :, i, j] = sum_n g_n [O, Ho*Wp] @ window_n^T, a batched GEMM over the images. Undefined
+ * (use the general form) for small maps, where the per-image GEMMs are too small to pay.
+ */
+function convWeightGradRows(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym | undefined {
+  const [N, C, H, W] = x.shape;
+  const [O, , kh, kw] = wShape;
+  const [, , Ho, Wo] = g.shape;
+  if (Ho * Wo < ROW_WINDOW_MIN_PIXELS) return undefined;
+  const [dh, dw] = p.dilations;
+  const [pt, pl, pb, pr] = p.pads;
+  // At stride 1, Wo = pl + W + pr - dw*(kw-1): padded rows of Wp = pl + W + pr columns hold every
+  // window; the last tap's window runs dw*(kw-1) elements past the last padded row, hence one spare row.
+  const spare = dw * (kw - 1) > 0 ? 1 : 0;
+  const Wp = pl + W + pr;
+  const rows = pt + H + pb + spare;
+  const K = Ho * Wp;
+  const xp = pt + pl + pb + pr + spare > 0 ? pad(x, [0, 0, pt, pl, 0, 0, pb + spare, pr]) : x;
+  const xf = reshape(xp, [N, C, rows * Wp]);
+  const gf = reshape(Wp > Wo ? pad(g, [0, 0, 0, 0, 0, 0, 0, Wp - Wo]) : g, [N, O, K]);
+  const taps: Sym[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const off = dh * i * Wp + dw * j;
+      const win = off === 0 && K === rows * Wp ? xf : slice(xf, [off], [off + K], [2]);
+      taps.push(reshape(sum(matmul(gf, transpose(win, [0, 2, 1])), [0]), [O, C, 1]));
     }
   }
   return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [O, C, kh, kw]);
