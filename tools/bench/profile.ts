@@ -30,7 +30,8 @@ const MOVEMENT = new Set<AnyNode['op']>(['reshape', 'transpose', 'pad', 'slice',
 /**
  * Assigns each node of a training graph a role. Nodes up to `lastForward` (the loss) are the
  * forward pass. In the backward pass, convolutions and matmuls are anchors (every backward conv is
- * an input gradient; a stride-2 one reads a zero-dilated cotangent, i.e. a 6-D pad upstream; a
+ * an input gradient; a stride-2 one reads a zero-dilated cotangent (a 6-D pad upstream) or is one
+ * phase of the phase form (its result is interleaved through a 6-D transpose); a
  * weight-gradient matmul's result ends up, through sums, reshapes and concats, in a conv weight's
  * shape); data-movement nodes (and a weight gradient's sums) take the role of the anchors they feed
  * or are fed by, when all of those agree.
@@ -56,7 +57,9 @@ export function classify(graph: Graph, lastForward: number): Role[] {
       continue;
     }
     if (n.op === 'conv2d') {
-      const dilated = upstreamHas(n.inputs[0], (u) => u.op === 'pad' && u.shape.length === 6);
+      // Stride 2: either a convolution over a zero-dilated cotangent (a 6-D pad upstream) or one
+      // phase of the phase-decomposed form (interleaved by a 6-D transpose downstream).
+      const dilated = upstreamHas(n.inputs[0], (u) => u.op === 'pad' && u.shape.length === 6) || downstreamHas(n.id, (u) => u.shape.length === 6);
       role[n.id] = dilated ? 'backward: conv input gradient (stride 2)' : 'backward: conv input gradient (stride 1)';
     } else if (n.op === 'matmul') {
       role[n.id] = downstreamHas(n.id, (u) => weightShapes.has(u.shape.join(','))) ? 'backward: conv weight gradient' : 'backward: matmul (linear, attention)';

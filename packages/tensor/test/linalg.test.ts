@@ -171,7 +171,7 @@ describe('conv2d weight gradient on large maps (the row-window form, >= 1024 out
     const y = runGraph({ x, w }, (s) => conv2d(s.x, s.w, opts));
     expect(y.shape[2] * y.shape[3]).toBeGreaterThanOrEqual(1024);
     const u = randomTensor(y.shape, 5);
-    const g = valueAndGrad(({ x: xx, w: ww, u: uu }) => sum(mul(conv2d(xx, ww, opts), uu)), { x: { shape: xs, dtype: 'float64' }, w: { shape: ws, dtype: 'float64' }, u: { shape: y.shape, dtype: 'float64' } }, ['w']);
+    const g = valueAndGrad(({ x: xx, w: ww, u: uu }) => sum(mul(conv2d(xx, ww, opts), uu)), { x: { shape: xs, dtype: 'float64' }, w: { shape: ws, dtype: 'float64' }, u: { shape: [...y.shape], dtype: 'float64' } }, ['w']);
     expectAllClose(evaluate(g, { x, w, u })['grad:w'], directWeightGrad(x, u, ws, pads, dil), { shape: ws });
   });
 });

@@ -193,6 +193,7 @@ function dilateZeros(g: Sym, sh: number, sw: number): Sym {
  * paddings become crops of g_d.
  */
 function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams): Sym {
+  if ((p.strides[0] > 1 || p.strides[1] > 1) && p.dilations[0] === 1 && p.dilations[1] === 1) return convInputGradPhases(g, w, xShape, p);
   const [, , H, W] = xShape;
   const [, , kh, kw] = w.shape;
   const [dh, dw] = p.dilations;
@@ -210,6 +211,69 @@ function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams)
   const wt = transpose(flip(w, [2, 3]), [1, 0, 2, 3]);
   const pads: ConvParams['pads'] = [Math.max(0, lo[0]), Math.max(0, lo[1]), Math.max(0, hi[0]), Math.max(0, hi[1])];
   return conv2dRaw(gd, wt, { strides: [1, 1], pads, dilations: p.dilations });
+}
+
+/** One axis of a phase of a strided input gradient (see convInputGradPhases). */
+interface AxisPhase {
+  /** First kernel tap of the phase; taps i0, i0 + s, ... (m of them) reach it. */
+  i0: number;
+  m: number;
+  /** Padding before / after the cotangent (negative: crop) for the stride-1 correlation. */
+  lo: number;
+  hi: number;
+  /** Output positions r, r + s, ... below the input size. */
+  len: number;
+}
+
+/** Phase r of one axis: input index s*a + r reads g[a + q - k] w[i0 + s*k], q = (r + pad - i0) / s. */
+function axisPhases(size: number, k: number, s: number, padBegin: number, outLen: number): AxisPhase[] {
+  return Array.from({ length: s }, (_, r) => {
+    const i0 = (r + padBegin) % s;
+    const m = i0 < k ? Math.ceil((k - i0) / s) : 0;
+    const q = (r + padBegin - i0) / s;
+    const len = Math.max(0, Math.ceil((size - r) / s));
+    const lo = m - 1 - q;
+    return { i0, m, lo, hi: len + m - 1 - outLen - lo, len };
+  });
+}
+
+/**
+ * Input gradient of a strided convolution (dilation 1) without the zero-dilated cotangent: input
+ * positions of one residue (r, c) mod the strides form a phase that only some kernel taps reach
+ * (i = r + pad mod s, every s-th), and that phase is a stride-1 correlation of g with those taps,
+ * flipped. The s_h x s_w phases (for stride 2 and a 3x3 kernel: 1x1, 1x2, 2x1 and 2x2 kernels, 9
+ * taps in all, against 4 x 9 on the dilated cotangent) are stacked and interleaved by one
+ * transpose; phases shorter than the first are padded to its length and the result cropped.
+ */
+function convInputGradPhases(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams): Sym {
+  const [N, C, H, W] = xShape;
+  const [, , Ho, Wo] = g.shape;
+  const [sh, sw] = p.strides;
+  const ph = axisPhases(H, w.shape[2], sh, p.pads[0], Ho);
+  const pw = axisPhases(W, w.shape[3], sw, p.pads[1], Wo);
+  const [A, B] = [ph[0].len, pw[0].len];
+  const wt = transpose(w, [1, 0, 2, 3]);
+  const none = () => g.builder.constant(zeros([1, N, C, A, B], g.dtype));
+  const phases: Sym[] = [];
+  for (const a of ph) {
+    for (const b of pw) {
+      const starts = [Math.max(0, -a.lo), Math.max(0, -b.lo)];
+      const ends = [Ho - Math.max(0, -a.hi), Wo - Math.max(0, -b.hi)];
+      if (a.m === 0 || b.m === 0 || a.len === 0 || b.len === 0 || ends[0] <= starts[0] || ends[1] <= starts[1]) {
+        phases.push(none());
+        continue;
+      }
+      const gc = starts[0] > 0 || starts[1] > 0 || ends[0] < Ho || ends[1] < Wo ? slice(g, starts, ends, [2, 3]) : g;
+      const taps = slice(wt, [a.i0, b.i0], [a.i0 + sh * (a.m - 1) + 1, b.i0 + sw * (b.m - 1) + 1], [2, 3], [sh, sw]);
+      const pads: ConvParams['pads'] = [Math.max(0, a.lo), Math.max(0, b.lo), Math.max(0, a.hi), Math.max(0, b.hi)];
+      let out = conv2dRaw(gc, flip(taps, [2, 3]), { strides: [1, 1], pads, dilations: [1, 1] });
+      if (a.len < A || b.len < B) out = pad(out, [0, 0, 0, 0, 0, 0, A - a.len, B - b.len]);
+      phases.push(reshape(out, [1, N, C, A, B]));
+    }
+  }
+  const stacked = reshape(concat(phases, 0), [sh, sw, N, C, A, B]);
+  const gx = reshape(transpose(stacked, [2, 3, 4, 0, 5, 1]), [N, C, A * sh, B * sw]);
+  return A * sh === H && B * sw === W ? gx : slice(gx, [0, 0], [H, W], [2, 3]);
 }
 
 /**
