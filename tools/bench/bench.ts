@@ -32,6 +32,7 @@ interface Args {
   only?: Set<Section>;
   profile: boolean;
   peer: boolean;
+  threads?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -44,8 +45,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--peer') a.peer = true;
     else if (k === '--json') a.json = argv[++i];
     else if (k === '--reps') a.reps = Number(argv[++i]);
+    else if (k === '--threads') a.threads = Number(argv[++i]);
     else if (k === '--only') a.only = new Set(argv[++i].split(',').map((x) => section(x)));
-    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --only LIST, --compare, --peer, --profile)`);
+    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --only LIST, --compare, --peer, --profile)`);
   }
   if (a.json === undefined && argv.includes('--json')) throw new Error('bench: --json needs a file name');
   return a;
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const sz = benchSizes(args.quick);
   const reps = args.reps ?? sz.reps;
-  const threads = Math.min(2, os.availableParallelism());
+  const threads = args.threads ?? Math.min(2, os.availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`bench: --threads must be an integer >= 1, got ${threads}`);
   const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads });
   const gemm = await GemmProbe.create(sz.gemmN, adapter.sessionOptions);
   const { model, params, weights } = loadModel();
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
   console.log(`sessions compiled: ${adapter.compiledCount} in all${epoch ? `; per DDPO run ${epoch.sessionsAfterFirst} after epoch 1, ${epoch.sessionsAfterLast} after epoch ${epoch.epochs + 1}` : ''}`);
   if (peer !== undefined && !peer.ran) console.log(`PyTorch peer skipped: ${peer.reason}`);
   if (peer?.ran) {
-    console.log(`PyTorch peer (torch ${peer.torch}, ${peer.threads} threads, BLAS ${peer.blas || 'unknown'}), same epoch right after ours: ${fmt(peer.epochSeconds, 2)} s (sample ${fmt(peer.sampleSeconds, 2)}, train ${fmt(peer.trainSeconds, 2)}); CPU ${fmt(peer.epochCpuSeconds, 2)} s`);
+    console.log(`PyTorch peer (torch ${peer.torch}, ${peer.threads} threads, OMP_WAIT_POLICY ${peer.ompWaitPolicy}, BLAS ${peer.blas || 'unknown'}), same epoch right after ours: ${fmt(peer.epochSeconds, 2)} s (sample ${fmt(peer.sampleSeconds, 2)}, train ${fmt(peer.trainSeconds, 2)}); CPU ${fmt(peer.epochCpuSeconds, 2)} s`);
     if (epoch) {
       console.log(`ours vs PyTorch: epoch ${fmt(peer.epochSeconds / epoch.seconds, 2)}x as fast (by CPU time ${fmt(peer.epochCpuSeconds / epoch.cpuSeconds, 2)}x); sampling ${fmt(peer.sampleSeconds / epoch.sampling, 2)}x, training ${fmt(peer.trainSeconds / epoch.training, 2)}x`);
     }

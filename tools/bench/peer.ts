@@ -13,6 +13,8 @@ export type PeerResult =
       /** The BLAS library the peer loaded (the reference BLAS makes it several times slower). */
       blas: string;
       threads: number;
+      /** OMP_WAIT_POLICY the peer ran with (PASSIVE unless the caller's environment set it). */
+      ompWaitPolicy: string;
       sampleSeconds: number;
       trainSeconds: number;
       epochSeconds: number;
@@ -42,7 +44,11 @@ export function runPeer(s: PeerShape, python = PYTHON): PeerResult {
   }
   const script = fileURLToPath(new URL('../peer/torch_tiny_unet.py', import.meta.url));
   const args = [script, '--batch', `${s.sampleBatch}`, '--steps', `${s.steps}`, '--train-bs', `${s.trainBatch}`, '--epochs', `${s.epochs}`, '--threads', `${s.threads}`];
-  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // PyTorch's OpenMP threads spin-wait by default; on a shared machine that took the peer's epoch
+  // from 17 s to 160-170 s (docs/benchmarks.md). Our adapter does not spin either (allowSpinning:
+  // false), so the peer gets the same treatment unless the caller set OMP_WAIT_POLICY.
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !last.startsWith('{')) return { ran: false, reason: `the peer failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}` };
   const j = JSON.parse(last) as Record<string, number | string>;
@@ -51,6 +57,7 @@ export function runPeer(s: PeerShape, python = PYTHON): PeerResult {
     torch: String(j.torch),
     blas: String(j.blas ?? ''),
     threads: Number(j.threads),
+    ompWaitPolicy: env.OMP_WAIT_POLICY,
     sampleSeconds: Number(j.sample_s),
     trainSeconds: Number(j.train_s),
     epochSeconds: Number(j.epoch_s),

@@ -204,7 +204,7 @@ export function printProfile(p: TrainingProfile): void {
     const top = Object.entries(p.roleOps[r]).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([op, t]) => `${op} ${t.toFixed(1)}`).join(', ');
     console.log(`| ${r} | ${ms.toFixed(1)} | ${share(ms)} | ${top} |`);
   }
-  console.log(`| host: feeds in, outputs out, ORT framework (adapter run - kernel time) | ${(p.adapterRunMs - p.kernelMs).toFixed(1)} | | |`);
+  console.log(`| host: feeds in, outputs out (adapter run - ORT model_run, medians) | ${(p.adapterRunMs - p.modelRunMs).toFixed(1)} | | |`);
   console.log('\n| ONNX op | ms per step | share | nodes |\n| --- | --- | --- | --- |');
   for (const [op, v] of Object.entries(p.byOp).sort((a, b) => b[1].ms - a[1].ms)) {
     if (v.ms / p.kernelMs < 0.003) continue;
