@@ -59,7 +59,7 @@ export function classify(graph: Graph, lastForward: number): Role[] {
     if (n.op === 'conv2d') {
       // Stride 2: either a convolution over a zero-dilated cotangent (a 6-D pad upstream) or one
       // phase of the phase-decomposed form (interleaved by a 6-D transpose downstream).
-      const dilated = upstreamHas(n.inputs[0], (u) => u.op === 'pad' && u.shape.length === 6) || downstreamHas(n.id, (u) => u.shape.length === 6);
+      const dilated = upstreamHas(n.inputs[0], (u) => u.op === 'pad' && u.shape.length === 6, 3) || downstreamHas(n.id, (u) => u.op === 'transpose' && u.shape.length === 6, 3);
       role[n.id] = dilated ? 'backward: conv input gradient (stride 2)' : 'backward: conv input gradient (stride 1)';
     } else if (n.op === 'matmul') {
       role[n.id] = downstreamHas(n.id, (u) => weightShapes.has(u.shape.join(','))) ? 'backward: conv weight gradient' : 'backward: matmul (linear, attention)';
