@@ -3,7 +3,9 @@
 // session measured in the same run. Prints a table; `--json FILE` writes the figures; `--quick`
 // runs small sizes (a smoke test, numbers meaningless); `--compare` also runs the whole default
 // `ddpo compare` (2 algorithms x 2 seeds, ~15 min) for its wall time and peak RSS; `--device webgpu`
-// runs everything (the MatMul ceiling included) on ORT's WebGPU provider and names the device Dawn picked.
+// runs everything (the MatMul ceiling included) on ORT's WebGPU provider and names the device Dawn picked;
+// `--peer` runs the PyTorch peer's epoch right after ours (peer.ts); `--profile` profiles one training
+// step instead of benchmarking (profile.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,8 @@ import { GemmProbe, median, type Rate } from './measure.js';
 import { ddpoEpochs, forwardOurs, forwardTorch, sampling, training, trainingLora, type Ctx, type EpochResult } from './sections.js';
 import { benchSizes, epochConfig, loadModel } from './workloads.js';
 import { compareSettings, runDefaultCompare } from './compare.js';
+import { printProfile, profileTraining } from './profile.js';
+import { runPeer } from './peer.js';
 
 /** Sections that `--only` may select. */
 const SECTIONS = ['torch', 'forward', 'sample', 'train', 'train-lora', 'epoch', 'compare-epoch'] as const;
@@ -28,19 +32,25 @@ interface Args {
   reps?: number;
   only?: Set<Section>;
   device: Device;
+  profile: boolean;
+  peer: boolean;
+  threads?: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, compare: false, device: 'cpu' };
+  const a: Args = { quick: false, compare: false, profile: false, peer: false, device: 'cpu' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
     else if (k === '--compare') a.compare = true;
+    else if (k === '--profile') a.profile = true;
+    else if (k === '--peer') a.peer = true;
     else if (k === '--json') a.json = argv[++i];
     else if (k === '--reps') a.reps = Number(argv[++i]);
     else if (k === '--device') a.device = checkDevice(argv[++i]);
+    else if (k === '--threads') a.threads = Number(argv[++i]);
     else if (k === '--only') a.only = new Set(argv[++i].split(',').map((x) => section(x)));
-    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --only LIST, --compare, --device cpu|cuda|webgpu)`);
+    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --only LIST, --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
   }
   if (a.json === undefined && argv.includes('--json')) throw new Error('bench: --json needs a file name');
   return a;
@@ -63,12 +73,19 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const sz = benchSizes(args.quick);
   const reps = args.reps ?? sz.reps;
-  const threads = Math.min(2, os.availableParallelism());
+  const threads = args.threads ?? Math.min(2, os.availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`bench: --threads must be an integer >= 1, got ${threads}`);
   const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads, device: args.device });
   const gemm = await GemmProbe.create(sz.gemmN, adapter.sessionOptions);
   const { model, params, weights } = loadModel();
   const fwdFlop = graphFlops(tinyUnet32Graph(1, { numPrompts: model.numPrompts }));
   const ctx: Ctx = { adapter, gemm, model, params, fwdFlop, reps };
+  if (args.profile) {
+    printProfile(await profileTraining(adapter, model, params, sz.trainBatch, sz.steps, reps));
+    await gemm.dispose();
+    await adapter.dispose();
+    return;
+  }
   const m0 = machine();
   console.log(`machine: ${m0.nproc} cores, ${m0.cpu}, onnxruntime ${m0.onnxruntime}, node ${m0.node}, load average ${m0.loadavg}`);
   console.log(`device: ${adapter.name}${adapter.webgpuDevice ? ` on ${adapter.webgpuDevice.summary}` : ''}`);
@@ -83,6 +100,8 @@ async function main(): Promise<void> {
   const trnLora = on('train-lora') ? await trainingLora(ctx, sz.trainBatch, sz.steps) : undefined;
   const epochCfg = epochConfig(sz);
   const epoch = on('epoch') ? await ddpoEpochs(ctx, epochCfg, sz.epochs) : undefined;
+  // Right after our epoch, under the same load: the same epoch in PyTorch (a child python).
+  const peer = args.peer ? runPeer({ sampleBatch: sz.sampleBatch, steps: sz.steps, trainBatch: sz.trainBatch, epochs: sz.epochs, threads }) : undefined;
   const cmpCfg = args.quick ? { ...epochCfg, sampleBatchSize: 4, trainBatchSize: 4 } : await compareSettings();
   const cmpEpoch = on('compare-epoch') ? await ddpoEpochs(ctx, cmpCfg, sz.epochs) : undefined;
   const full = args.compare ? await runDefaultCompare() : undefined;
@@ -111,6 +130,13 @@ async function main(): Promise<void> {
   const cpuRatios = ([['sampling', smp], ['training', trn], ['forward', fwd], ['PyTorch export', torch]] as [string, Rate | undefined][]).flatMap(([k, r]) => (r ? [`${k} ${pct(r.ratioCpu)}`] : []));
   if (cpuRatios.length > 0) console.log(`ratios by CPU time (less sensitive to other processes): ${cpuRatios.join(', ')}`);
   console.log(`sessions compiled: ${adapter.compiledCount} in all${epoch ? `; per DDPO run ${epoch.sessionsAfterFirst} after epoch 1, ${epoch.sessionsAfterLast} after epoch ${epoch.epochs + 1}` : ''}`);
+  if (peer !== undefined && !peer.ran) console.log(`PyTorch peer skipped: ${peer.reason}`);
+  if (peer?.ran) {
+    console.log(`PyTorch peer (torch ${peer.torch}, ${peer.threads} threads, OMP_WAIT_POLICY ${peer.ompWaitPolicy}, BLAS ${peer.blas || 'unknown'}), same epoch right after ours: ${fmt(peer.epochSeconds, 2)} s (sample ${fmt(peer.sampleSeconds, 2)}, train ${fmt(peer.trainSeconds, 2)}); CPU ${fmt(peer.epochCpuSeconds, 2)} s`);
+    if (epoch) {
+      console.log(`ours vs PyTorch: epoch ${fmt(peer.epochSeconds / epoch.seconds, 2)}x as fast (by CPU time ${fmt(peer.epochCpuSeconds / epoch.cpuSeconds, 2)}x); sampling ${fmt(peer.sampleSeconds / epoch.sampling, 2)}x, training ${fmt(peer.trainSeconds / epoch.training, 2)}x`);
+    }
+  }
   if (full) console.log(`default \`ddpo compare\` (child process): ${fmt(full.seconds, 0)} s for ${full.runs} runs, peak RSS ${fmt(full.peakRssMb, 0)} MB`);
   console.log(`peak RSS of this process ${fmt(peakRssMb, 0)} MB; load average at the end ${m1.loadavg}`);
 
@@ -126,6 +152,11 @@ async function main(): Promise<void> {
       trainLoraGflopPerStep: trnLora ? trnLora.flop / 1e9 : null,
       trainLoraSamplesPerSecond: trnLora ? sz.trainBatch / trnLora.seconds : null,
       epochSeconds: epoch?.seconds ?? null,
+      epochCpuSeconds: epoch?.cpuSeconds ?? null,
+      peer: peer ?? null,
+      peerEpochSeconds: peer?.ran ? peer.epochSeconds : null,
+      peerSpeedup: peer?.ran && epoch ? peer.epochSeconds / epoch.seconds : null,
+      peerSpeedupCpu: peer?.ran && epoch ? peer.epochCpuSeconds / epoch.cpuSeconds : null,
       sessionsCompiled: adapter.compiledCount,
       device: adapter.name,
       webgpuDevice: adapter.webgpuDevice ?? null,

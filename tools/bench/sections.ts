@@ -87,6 +87,8 @@ export async function trainingLora(c: Ctx, B: number, steps: number): Promise<Ra
 export interface EpochResult {
   /** Median wall seconds of the timed epochs (the first, which compiles, is not timed). */
   seconds: number;
+  /** Process CPU seconds (all threads) of that same epoch. */
+  cpuSeconds: number;
   sampling: number;
   rewarding: number;
   training: number;
@@ -119,6 +121,7 @@ export async function ddpoEpochs(c: Ctx, config: TrainerConfigInput, epochs: num
   const n = cfg.sampleBatchSize * cfg.sampleNumBatchesPerEpoch;
   const flop = n * c.fwdFlop * (cfg.sampleNumSteps + 3 * trained * cfg.trainNumInnerEpochs);
   const walls: number[] = [];
+  const cpus: number[] = [];
   const ratios: number[] = [];
   const parts: { s: number; r: number; t: number }[] = [];
   for (let e = 0; e < epochs; e++) {
@@ -130,6 +133,7 @@ export async function ddpoEpochs(c: Ctx, config: TrainerConfigInput, epochs: num
     });
     const after = await c.gemm.rate();
     walls.push(s.wall);
+    cpus.push(s.cpu);
     ratios.push(flop / s.wall / 1e9 / ((before.gflops + after.gflops) / 2));
     parts.push({ s: m!.secondsSampling, r: m!.secondsRewarding, t: m!.secondsTraining });
   }
@@ -138,6 +142,7 @@ export async function ddpoEpochs(c: Ctx, config: TrainerConfigInput, epochs: num
   const seconds = walls[mid];
   return {
     seconds,
+    cpuSeconds: cpus[mid],
     sampling: parts[mid].s,
     rewarding: parts[mid].r,
     training: parts[mid].t,

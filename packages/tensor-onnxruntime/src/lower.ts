@@ -151,6 +151,11 @@ export interface LowerOptions {
   nchwcBlockSize?: number;
   /** Graph patterns not to apply (see `FUSIONS`); all apply by default. */
   disableFusions?: readonly FusionName[];
+  /**
+   * Filled with the output name of every emitted ONNX node -> the id of the graph node whose
+   * lowering emitted it (profiling attributes ORT's per-node times back to the graph this way).
+   */
+  origins?: Map<string, number>;
 }
 
 /**
@@ -169,9 +174,11 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
   let counter = 0;
   const fresh = () => `${prefix}${counter++}`;
   const domains = new Set<string>();
+  const origin = { id: -1 };
   const ctx: LowerContext = {
     emit(opType, inputs, attrs = {}, domain = '') {
       const out = fresh();
+      opts.origins?.set(out, origin.id);
       const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
       if (domain !== '') domains.add(domain);
       nodes.push(create(NodeProtoSchema, { opType, domain, input: [...inputs], output: [out], name: `${opType}_${out}`, attribute: attribute_ }));
@@ -186,7 +193,7 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
       return ctx.constant(tensor(values.map((v) => BigInt(v)), [values.length], 'int64'));
     },
   };
-  const names = lowerNodes(graph, ctx, opts.initializers ?? {}, inits, { nchwcBlockSize: opts.nchwcBlockSize, disable: opts.disableFusions });
+  const names = lowerNodes(graph, ctx, opts.initializers ?? {}, inits, { nchwcBlockSize: opts.nchwcBlockSize, disable: opts.disableFusions }, origin);
   const inputs = graph.inputs
     .filter((i) => opts.initializers?.[i.name] === undefined)
     .map((i) => valueInfo(i.name, graph.nodes[i.id].shape, graph.nodes[i.id].dtype));
@@ -209,7 +216,7 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
   });
 }
 
-function lowerNodes(graph: Graph, ctx: LowerContext, initializers: TensorMap, inits: TensorProto[], planOptions: PlanOptions): string[] {
+function lowerNodes(graph: Graph, ctx: LowerContext, initializers: TensorMap, inits: TensorProto[], planOptions: PlanOptions, origin: { id: number }): string[] {
   const names: string[] = new Array(graph.nodes.length);
   const { plans, need } = planLowering(graph, planOptions);
   for (const n of graph.nodes) {
@@ -220,6 +227,7 @@ function lowerNodes(graph: Graph, ctx: LowerContext, initializers: TensorMap, in
       continue;
     }
     if (!need[n.id]) continue;
+    origin.id = n.id;
     const plan = plans[n.id];
     if (plan.kind === 'alias') names[n.id] = names[plan.of];
     else if (plan.kind === 'fused') names[n.id] = plan.emit(ctx, plan.operands.map((j) => names[j]));

@@ -143,6 +143,19 @@ describe('fused patterns (float32)', () => {
     expect(opTypes(g)).toEqual(expect.arrayContaining(['Sigmoid', 'Softmax', 'Resize', 'InstanceNormalization']));
   });
 
+  it('origins map every emitted node to the graph node whose lowering emitted it', () => {
+    const g = build({ x: [1, 16, 4, 4], k: [16, 16, 3, 3], bias: [16] }, (s) => silu(conv2dBias(s.x, s.k, s.bias, { padding: 1 })));
+    const origins = new Map<string, number>();
+    const model = lowerGraph(g, { nchwcBlockSize: 16, origins });
+    const internal = model.graph!.node.filter((n) => !n.name.startsWith('output_'));
+    for (const n of internal) expect(origins.has(n.output[0]), n.name).toBe(true);
+    // The NCHWc Conv comes from the conv + bias add (the fused node), the Sigmoid from silu's chain.
+    const conv = internal.find((n) => n.opType === 'Conv')!;
+    expect(g.nodes[origins.get(conv.output[0])!].op).toBe('add');
+    const sig = internal.find((n) => n.opType === 'Sigmoid')!;
+    expect(g.nodes[origins.get(sig.output[0])!].op).toBe('where');
+  });
+
   it('float64 graphs keep the literal chains (references stay exact)', () => {
     const b = new GraphBuilder();
     b.output('y', silu(b.input('x', [4], 'float64')));

@@ -10,6 +10,7 @@ import {
   evaluate,
   gather,
   matmul,
+  mul,
   sum,
   tensor,
   valueAndGrad,
@@ -132,6 +133,46 @@ describe('conv2d', () => {
     [[1, 2, 6, 5], [3, 2, 3, 2], { stride: [2, 1], padding: [0, 1, 2, 3], dilation: [1, 2] }],
   ] as [number[], number[], Conv2dOptions][])('gradient, x %j w %j %j', (xs, ws, opts) => {
     gradCheck(({ x, w }) => conv2d(x, w, opts), { x: randomTensor(xs, 7), w: randomTensor(ws, 8) });
+  });
+});
+
+/** Direct loop for the weight gradient: gw[o, c, i, j] = sum_{n, a, b} u[n, o, a, b] x[n, c, a - pt + i dh, b - pl + j dw] (stride 1). */
+function directWeightGrad(x: HostTensor, u: HostTensor, wShape: number[], p: number[], d: number[]): number[] {
+  const [N, C, H, W] = x.shape;
+  const [, O, Ho, Wo] = u.shape;
+  const [, , kh, kw] = wShape;
+  const xd = x.toArray();
+  const ud = u.toArray();
+  const out: number[] = [];
+  for (let o = 0; o < O; o++) for (let c = 0; c < C; c++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+    let acc = 0;
+    for (let n = 0; n < N; n++) for (let a = 0; a < Ho; a++) for (let b = 0; b < Wo; b++) {
+      const h = a - p[0] + i * d[0];
+      const ww = b - p[1] + j * d[1];
+      if (h >= 0 && h < H && ww >= 0 && ww < W) acc += ud[((n * O + o) * Ho + a) * Wo + b] * xd[((n * C + c) * H + h) * W + ww];
+    }
+    out.push(acc);
+  }
+  return out;
+}
+
+describe('conv2d weight gradient on large maps (the row-window form, >= 1024 output pixels)', () => {
+  // Finite differences over thousands of inputs would be slow: the gradient is checked against the definition.
+  it.each([
+    [[2, 3, 32, 33], [4, 3, 3, 3], [1, 1, 1, 1], [1, 1]],
+    [[1, 2, 40, 40], [2, 2, 3, 3], [0, 0, 0, 0], [2, 2]],
+    [[1, 2, 33, 32], [3, 2, 2, 3], [1, 0, 0, 2], [1, 1]],
+    [[2, 3, 32, 32], [2, 3, 1, 1], [0, 0, 0, 0], [1, 1]],
+    [[1, 2, 32, 32], [2, 2, 3, 1], [1, 0, 1, 0], [1, 1]],
+  ])('x %j w %j pads %j dilations %j', (xs, ws, pads, dil) => {
+    const x = randomTensor(xs, 3);
+    const w = randomTensor(ws, 4);
+    const opts: Conv2dOptions = { padding: pads as [number, number, number, number], dilation: dil as [number, number] };
+    const y = runGraph({ x, w }, (s) => conv2d(s.x, s.w, opts));
+    expect(y.shape[2] * y.shape[3]).toBeGreaterThanOrEqual(1024);
+    const u = randomTensor(y.shape, 5);
+    const g = valueAndGrad(({ x: xx, w: ww, u: uu }) => sum(mul(conv2d(xx, ww, opts), uu)), { x: { shape: xs, dtype: 'float64' }, w: { shape: ws, dtype: 'float64' }, u: { shape: [...y.shape], dtype: 'float64' } }, ['w']);
+    expectAllClose(evaluate(g, { x, w, u })['grad:w'], directWeightGrad(x, u, ws, pads, dil), { shape: ws });
   });
 });
 

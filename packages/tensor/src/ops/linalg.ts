@@ -193,6 +193,7 @@ function dilateZeros(g: Sym, sh: number, sw: number): Sym {
  * paddings become crops of g_d.
  */
 function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams): Sym {
+  if ((p.strides[0] > 1 || p.strides[1] > 1) && p.dilations[0] === 1 && p.dilations[1] === 1) return convInputGradPhases(g, w, xShape, p);
   const [, , H, W] = xShape;
   const [, , kh, kw] = w.shape;
   const [dh, dw] = p.dilations;
@@ -212,6 +213,69 @@ function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams)
   return conv2dRaw(gd, wt, { strides: [1, 1], pads, dilations: p.dilations });
 }
 
+/** One axis of a phase of a strided input gradient (see convInputGradPhases). */
+interface AxisPhase {
+  /** First kernel tap of the phase; taps i0, i0 + s, ... (m of them) reach it. */
+  i0: number;
+  m: number;
+  /** Padding before / after the cotangent (negative: crop) for the stride-1 correlation. */
+  lo: number;
+  hi: number;
+  /** Output positions r, r + s, ... below the input size. */
+  len: number;
+}
+
+/** Phase r of one axis: input index s*a + r reads g[a + q - k] w[i0 + s*k], q = (r + pad - i0) / s. */
+function axisPhases(size: number, k: number, s: number, padBegin: number, outLen: number): AxisPhase[] {
+  return Array.from({ length: s }, (_, r) => {
+    const i0 = (r + padBegin) % s;
+    const m = i0 < k ? Math.ceil((k - i0) / s) : 0;
+    const q = (r + padBegin - i0) / s;
+    const len = Math.max(0, Math.ceil((size - r) / s));
+    const lo = m - 1 - q;
+    return { i0, m, lo, hi: len + m - 1 - outLen - lo, len };
+  });
+}
+
+/**
+ * Input gradient of a strided convolution (dilation 1) without the zero-dilated cotangent: input
+ * positions of one residue (r, c) mod the strides form a phase that only some kernel taps reach
+ * (i = r + pad mod s, every s-th), and that phase is a stride-1 correlation of g with those taps,
+ * flipped. The s_h x s_w phases (for stride 2 and a 3x3 kernel: 1x1, 1x2, 2x1 and 2x2 kernels, 9
+ * taps in all, against 4 x 9 on the dilated cotangent) are stacked and interleaved by one
+ * transpose; phases shorter than the first are padded to its length and the result cropped.
+ */
+function convInputGradPhases(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams): Sym {
+  const [N, C, H, W] = xShape;
+  const [, , Ho, Wo] = g.shape;
+  const [sh, sw] = p.strides;
+  const ph = axisPhases(H, w.shape[2], sh, p.pads[0], Ho);
+  const pw = axisPhases(W, w.shape[3], sw, p.pads[1], Wo);
+  const [A, B] = [ph[0].len, pw[0].len];
+  const wt = transpose(w, [1, 0, 2, 3]);
+  const none = () => g.builder.constant(zeros([1, N, C, A, B], g.dtype));
+  const phases: Sym[] = [];
+  for (const a of ph) {
+    for (const b of pw) {
+      const starts = [Math.max(0, -a.lo), Math.max(0, -b.lo)];
+      const ends = [Ho - Math.max(0, -a.hi), Wo - Math.max(0, -b.hi)];
+      if (a.m === 0 || b.m === 0 || a.len === 0 || b.len === 0 || ends[0] <= starts[0] || ends[1] <= starts[1]) {
+        phases.push(none());
+        continue;
+      }
+      const gc = starts[0] > 0 || starts[1] > 0 || ends[0] < Ho || ends[1] < Wo ? slice(g, starts, ends, [2, 3]) : g;
+      const taps = slice(wt, [a.i0, b.i0], [a.i0 + sh * (a.m - 1) + 1, b.i0 + sw * (b.m - 1) + 1], [2, 3], [sh, sw]);
+      const pads: ConvParams['pads'] = [Math.max(0, a.lo), Math.max(0, b.lo), Math.max(0, a.hi), Math.max(0, b.hi)];
+      let out = conv2dRaw(gc, flip(taps, [2, 3]), { strides: [1, 1], pads, dilations: [1, 1] });
+      if (a.len < A || b.len < B) out = pad(out, [0, 0, 0, 0, 0, 0, A - a.len, B - b.len]);
+      phases.push(reshape(out, [1, N, C, A, B]));
+    }
+  }
+  const stacked = reshape(concat(phases, 0), [sh, sw, N, C, A, B]);
+  const gx = reshape(transpose(stacked, [2, 3, 4, 0, 5, 1]), [N, C, A * sh, B * sw]);
+  return A * sh === H && B * sw === W ? gx : slice(gx, [0, 0], [H, W], [2, 3]);
+}
+
 /**
  * Weight gradient as one GEMM per kernel tap: gw[:, :, i, j] = g^T [O, N*Ho*Wo] @ tap_ij^T, where
  * tap_ij [C, N*Ho*Wo] is the strided slice of the padded x^T [C, N, H', W'] that tap (i, j) reads:
@@ -221,6 +285,8 @@ function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams)
  * docs/benchmarks.md has the measurements.
  */
 function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym {
+  const rows = p.strides[0] === 1 && p.strides[1] === 1 ? convWeightGradRows(g, x, wShape, p) : undefined;
+  if (rows !== undefined) return rows;
   const [N, C, H, W] = x.shape;
   const [O, , kh, kw] = wShape;
   const [, , Ho, Wo] = g.shape;
@@ -239,6 +305,45 @@ function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams
     for (let j = 0; j < kw; j++) {
       const tap = slice(xt, [i * dh, j * dw], [i * dh + sh * (Ho - 1) + 1, j * dw + sw * (Wo - 1) + 1], [2, 3], [sh, sw]);
       taps.push(reshape(matmul(gt, transpose(reshape(tap, [C, NP]), [1, 0])), [O, C, 1]));
+    }
+  }
+  return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [O, C, kh, kw]);
+}
+
+/** Output maps at least this large (Ho*Wo) take the row-window weight gradient (measured: docs/benchmarks.md). */
+const ROW_WINDOW_MIN_PIXELS = 1024;
+
+/**
+ * Weight gradient of a stride-1 convolution over a large output map, with contiguous windows
+ * instead of strided taps and no transposes: pad x so that every row has Wp columns (and one
+ * spare row), flatten each image's map to one axis, and pad g's rows with zeros to Wp columns.
+ * Then tap (i, j) reads x at a fixed flat offset dil*(i*Wp + j) from g's position, so its operand
+ * is one contiguous window of the flattened x (the extra Wp - Wo columns meet g's zeros), and
+ * gw[:, :, i, j] = sum_n g_n [O, Ho*Wp] @ window_n^T, a batched GEMM over the images. Undefined
+ * (use the general form) for small maps, where the per-image GEMMs are too small to pay.
+ */
+function convWeightGradRows(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym | undefined {
+  const [N, C, H, W] = x.shape;
+  const [O, , kh, kw] = wShape;
+  const [, , Ho, Wo] = g.shape;
+  if (Ho * Wo < ROW_WINDOW_MIN_PIXELS) return undefined;
+  const [dh, dw] = p.dilations;
+  const [pt, pl, pb, pr] = p.pads;
+  // At stride 1, Wo = pl + W + pr - dw*(kw-1): padded rows of Wp = pl + W + pr columns hold every
+  // window; the last tap's window runs dw*(kw-1) elements past the last padded row, hence one spare row.
+  const spare = dw * (kw - 1) > 0 ? 1 : 0;
+  const Wp = pl + W + pr;
+  const rows = pt + H + pb + spare;
+  const K = Ho * Wp;
+  const xp = pt + pl + pb + pr + spare > 0 ? pad(x, [0, 0, pt, pl, 0, 0, pb + spare, pr]) : x;
+  const xf = reshape(xp, [N, C, rows * Wp]);
+  const gf = reshape(Wp > Wo ? pad(g, [0, 0, 0, 0, 0, 0, 0, Wp - Wo]) : g, [N, O, K]);
+  const taps: Sym[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const off = dh * i * Wp + dw * j;
+      const win = off === 0 && K === rows * Wp ? xf : slice(xf, [off], [off + K], [2]);
+      taps.push(reshape(sum(matmul(gf, transpose(win, [0, 2, 1])), [0]), [O, C, 1]));
     }
   }
   return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [O, C, kh, kw]);

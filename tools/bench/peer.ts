@@ -1,0 +1,68 @@
+// `npm run bench -- --peer`: the PyTorch peer (tools/peer/torch_tiny_unet.py, tiny-unet-32 and the
+// same DDPO epoch in PyTorch) run in a child /usr/bin/python3 right after our own epoch, so the two
+// epochs are compared under the same load. Skipped, with the reason, when that python has no torch
+// (tools/peer/install.sh installs Debian's).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The peer's figures (its JSON line), or why it did not run. */
+export type PeerResult =
+  | {
+      ran: true;
+      torch: string;
+      /** The BLAS library the peer loaded (the reference BLAS makes it several times slower). */
+      blas: string;
+      threads: number;
+      /** OMP_WAIT_POLICY the peer ran with (PASSIVE unless the caller's environment set it). */
+      ompWaitPolicy: string;
+      sampleSeconds: number;
+      trainSeconds: number;
+      epochSeconds: number;
+      sampleCpuSeconds: number;
+      trainCpuSeconds: number;
+      epochCpuSeconds: number;
+    }
+  | { ran: false; reason: string };
+
+const PYTHON = '/usr/bin/python3';
+
+/** Shapes of the epoch the peer runs: the benchmark's own. */
+export interface PeerShape {
+  sampleBatch: number;
+  steps: number;
+  trainBatch: number;
+  epochs: number;
+  threads: number;
+}
+
+/** Runs the peer (warm-up epoch + `epochs` timed ones, median) or says why not. */
+export function runPeer(s: PeerShape, python = PYTHON): PeerResult {
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) {
+    const why = probe.error !== undefined ? `${python} not found` : `${python} has no torch`;
+    return { ran: false, reason: `${why}; run tools/peer/install.sh (Debian python3-torch) to compare with PyTorch` };
+  }
+  const script = fileURLToPath(new URL('../peer/torch_tiny_unet.py', import.meta.url));
+  const args = [script, '--batch', `${s.sampleBatch}`, '--steps', `${s.steps}`, '--train-bs', `${s.trainBatch}`, '--epochs', `${s.epochs}`, '--threads', `${s.threads}`];
+  // PyTorch's OpenMP threads spin-wait by default; on a shared machine that took the peer's epoch
+  // from 17 s to 160-170 s (docs/benchmarks.md). Our adapter does not spin either (allowSpinning:
+  // false), so the peer gets the same treatment unless the caller set OMP_WAIT_POLICY.
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) return { ran: false, reason: `the peer failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}` };
+  const j = JSON.parse(last) as Record<string, number | string>;
+  return {
+    ran: true,
+    torch: String(j.torch),
+    blas: String(j.blas ?? ''),
+    threads: Number(j.threads),
+    ompWaitPolicy: env.OMP_WAIT_POLICY,
+    sampleSeconds: Number(j.sample_s),
+    trainSeconds: Number(j.train_s),
+    epochSeconds: Number(j.epoch_s),
+    sampleCpuSeconds: Number(j.sample_cpu_s),
+    trainCpuSeconds: Number(j.train_cpu_s),
+    epochCpuSeconds: Number(j.epoch_cpu_s),
+  };
+}
