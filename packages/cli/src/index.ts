@@ -14,5 +14,6 @@ export { resolveReward, rewardLabel, BUILTIN_REWARDS, type RewardSpecOptions } f
 export { loadModel, createAdapter, type LoadedModel } from './model-spec.js';
 export { readConfigFile, parseSetPairs, mergeConfig } from './config-file.js';
 export * from './summary.js';
+export { mergeSummaries, type SummaryPart } from './merge.js';
 export * from './charts.js';
 export * from './report.js';

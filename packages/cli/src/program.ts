@@ -143,7 +143,8 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .command('report')
     .description('rebuild report.html and the plots of a `ddpo compare` output directory from its summary.json')
     .argument('<dir>', 'the compare output directory')
-    .action(async (dir: string) => (await import('./commands/report.js')).reportCommand(dir, io));
+    .option('--merge <dirs...>', 'first merge the summaries of these compare directories (same reward and settings, other algorithms or seeds) into <dir>')
+    .action(async (dir: string, opts: { merge?: string[] }) => (await import('./commands/report.js')).reportCommand(dir, opts, io));
 
   return program;
 }

@@ -47,6 +47,8 @@ export interface CompareSummary {
   model?: string;
   settings?: Record<string, unknown>;
   createdAt?: string;
+  /** Set by `ddpo report --merge`: the compare directories this summary was merged from, relative to it. */
+  mergedFrom?: string[];
 }
 
 /** Mean, sample std (n - 1; 0 for one value) and standard error of numbers. */
