@@ -11,21 +11,30 @@ export interface SummaryPart {
   dir: string;
 }
 
-// Settings that may differ between parts: they are what the parts split the comparison by.
+// Settings that may differ between parts: they are what the parts split the comparison by. Fields
+// that any part sets per algorithm (its learning rate, LoRA choice) may differ too: a comparison's
+// top-level settings show its first algorithm's value of them, and the merged summary keeps them
+// under `perAlgorithm` only.
 const PER_PART = new Set(['algorithms', 'seeds', 'perAlgorithm', 'device']);
 
-function sharedSettings(s: CompareSummary): string {
-  const entries = Object.entries(s.settings ?? {}).filter(([k]) => !PER_PART.has(k));
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(entries);
+function perAlgorithmKeys(parts: readonly SummaryPart[]): Set<string> {
+  const keys = new Set<string>();
+  for (const { summary } of parts) {
+    for (const fields of Object.values((summary.settings?.perAlgorithm ?? {}) as Record<string, Record<string, unknown>>)) {
+      for (const k of Object.keys(fields ?? {})) keys.add(k);
+    }
+  }
+  return keys;
 }
 
-function firstDifference(a: CompareSummary, b: CompareSummary): string {
-  const sa = a.settings ?? {};
-  const sb = b.settings ?? {};
-  const keys = [...new Set([...Object.keys(sa), ...Object.keys(sb)])].filter((k) => !PER_PART.has(k)).sort();
-  const k = keys.find((key) => JSON.stringify(sa[key]) !== JSON.stringify(sb[key]));
-  return k === undefined ? 'settings' : `settings.${k} (${JSON.stringify(sa[k])} vs ${JSON.stringify(sb[k])})`;
+function shared(s: CompareSummary, skip: ReadonlySet<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(s.settings ?? {}).filter(([k]) => !PER_PART.has(k) && !skip.has(k)));
+}
+
+function firstDifference(a: Record<string, unknown>, b: Record<string, unknown>): string | undefined {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  const k = keys.find((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));
+  return k === undefined ? undefined : `settings.${k} (${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])})`;
 }
 
 /**
@@ -41,6 +50,8 @@ function firstDifference(a: CompareSummary, b: CompareSummary): string {
 export function mergeSummaries(parts: readonly SummaryPart[], outDir: string): CompareSummary {
   if (parts.length === 0) throw new UsageError('merge: no summaries to merge');
   const first = parts[0].summary;
+  const skip = perAlgorithmKeys(parts);
+  const firstShared = shared(first, skip);
   const methods: CompareSummary['methods'] = {};
   const perAlgorithm: Record<string, unknown> = {};
   const seeds = new Set<number>();
@@ -49,7 +60,8 @@ export function mergeSummaries(parts: readonly SummaryPart[], outDir: string): C
     if (s.reward !== first.reward) throw new UsageError(`merge: ${where} has reward '${s.reward}', the first part '${first.reward}'`);
     if (s.budget !== first.budget) throw new UsageError(`merge: ${where} has a budget of ${s.budget} queries, the first part ${first.budget}`);
     if (s.model !== first.model) throw new UsageError(`merge: ${where} has model '${s.model}', the first part '${first.model}'`);
-    if (sharedSettings(s) !== sharedSettings(first)) throw new UsageError(`merge: ${where} differs from the first part in ${firstDifference(first, s)}`);
+    const diff = firstDifference(firstShared, shared(s, skip));
+    if (diff !== undefined) throw new UsageError(`merge: ${where} differs from the first part in ${diff}`);
     const own = (s.settings?.perAlgorithm ?? {}) as Record<string, unknown>;
     for (const [algo, method] of Object.entries(s.methods)) {
       if (own[algo] !== undefined) {
@@ -77,7 +89,7 @@ export function mergeSummaries(parts: readonly SummaryPart[], outDir: string): C
     ...(first.budget !== undefined ? { budget: first.budget } : {}),
     ...(first.model !== undefined ? { model: first.model } : {}),
     settings: {
-      ...(first.settings ?? {}),
+      ...firstShared,
       algorithms,
       seeds: [...seeds].sort((a, b) => a - b),
       ...(Object.keys(perAlgorithm).length > 0 ? { perAlgorithm } : {}),

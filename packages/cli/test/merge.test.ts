@@ -10,13 +10,15 @@ import { main, mergeSummaries, UsageError, type CompareSummary } from '@ddpo/cli
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-merge-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const SETTINGS = { numEpochs: 2, sampleBatchSize: 4, trainLearningRate: 1e-4 };
+const SETTINGS = { numEpochs: 2, sampleBatchSize: 4, trainClipRange: 1e-4 };
+// As `ddpo compare` writes them: the top-level settings carry the (first) algorithm's own fields too.
+const OWN: Record<string, Record<string, unknown>> = { rwr: { useLora: true, trainLearningRate: 3e-4 }, 'ddpo-is': { useLora: false, trainLearningRate: 3e-5 } };
 function cell(algo: string, seed: number, initial: number, final: number, extra: Record<string, unknown> = {}): CompareSummary {
   return {
     reward: 'colorfulness',
     budget: 8,
     model: 'tiny-unet-32 (shipped)',
-    settings: { ...SETTINGS, algorithms: [algo], seeds: [seed], device: 'cpu', perAlgorithm: { [algo]: { useLora: algo === 'rwr' } }, ...extra },
+    settings: { ...SETTINGS, ...OWN[algo], algorithms: [algo], seeds: [seed], device: 'cpu', perAlgorithm: { [algo]: OWN[algo] }, ...extra },
     methods: {
       [algo]: {
         runs: [{
@@ -45,7 +47,9 @@ describe('mergeSummaries', () => {
     expect(m.methods.rwr.stats?.gain.mean).toBeCloseTo(0, 12);
     expect(m.methods.rwr.stats?.gain.sem).toBeCloseTo(0.1, 12);
     expect(m.methods['ddpo-is'].stats?.gain.mean).toBeCloseTo(0.2, 12);
-    expect(m.settings).toMatchObject({ ...SETTINGS, algorithms: ['rwr', 'ddpo-is'], seeds: [0, 1], perAlgorithm: { rwr: { useLora: true }, 'ddpo-is': { useLora: false } } });
+    expect(m.settings).toEqual({ ...SETTINGS, algorithms: ['rwr', 'ddpo-is'], seeds: [0, 1], perAlgorithm: OWN });
+    // The per-algorithm fields live under perAlgorithm only, not at the top level as one method's value.
+    expect(m.settings?.trainLearningRate).toBeUndefined();
     expect(m.mergedFrom).toEqual(['rwr-seed-1', 'ddpo-is-seed-0', 'rwr-seed-0']);
   });
 
@@ -56,14 +60,14 @@ describe('mergeSummaries', () => {
   });
 
   it('refuses parts that were not run alike, naming the part and the field', () => {
-    const odd = { summary: cell('rwr', 2, 0.5, 0.5, { trainLearningRate: 3e-4 }), dir: path.join(out, 'odd') };
-    expect(() => mergeSummaries([...parts, odd], out)).toThrow(/'.*odd' differs from the first part in settings\.trainLearningRate \(0\.0001 vs 0\.0003\)/);
+    const odd = { summary: cell('rwr', 2, 0.5, 0.5, { trainClipRange: 2e-4 }), dir: path.join(out, 'odd') };
+    expect(() => mergeSummaries([...parts, odd], out)).toThrow(/'.*odd' differs from the first part in settings\.trainClipRange \(0\.0001 vs 0\.0002\)/);
     const otherReward = { summary: { ...cell('rwr', 3, 0, 0), reward: 'aesthetic' }, dir: 'x' };
     expect(() => mergeSummaries([parts[0], otherReward], out)).toThrow(UsageError);
     const twice = { summary: cell('rwr', 1, 0.5, 0.4), dir: path.join(out, 'again') };
     expect(() => mergeSummaries([...parts, twice], out)).toThrow(/rwr seed 1 appears twice/);
-    const otherLora = cell('rwr', 5, 0.5, 0.4, { perAlgorithm: { rwr: { useLora: false } } });
-    expect(() => mergeSummaries([parts[0], { summary: otherLora, dir: 'y' }], out)).toThrow(/trained rwr with \{"useLora":false\}/);
+    const otherLora = cell('rwr', 5, 0.5, 0.4, { perAlgorithm: { rwr: { useLora: false, trainLearningRate: 3e-4 } } });
+    expect(() => mergeSummaries([parts[0], { summary: otherLora, dir: 'y' }], out)).toThrow(/trained rwr with \{"useLora":false,"trainLearningRate":0\.0003\}/);
     expect(() => mergeSummaries([], out)).toThrow(/no summaries/);
   });
 });
