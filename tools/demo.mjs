@@ -1,5 +1,5 @@
-// The README's main job: `ddpo compare` with its defaults (DDPO_IS vs RWR on JPEG compressibility,
-// two seeds, equal reward-query budgets) on the embedded tiny-unet-32, run from the TypeScript
+// The README's main job: `ddpo compare` with its defaults (DDPO_IS vs RWR on the aesthetic stand-in,
+// one seed, equal reward-query budgets) on the embedded tiny-unet-32, run from the TypeScript
 // sources through tsx so no build is needed. Extra arguments are passed on, e.g.
 // `npm run demo -- --quick` (a one-minute smoke run) or `npm run demo -- --full`.
 import { spawnSync } from 'node:child_process';

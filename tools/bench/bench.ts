@@ -2,7 +2,7 @@
 // tiny-unet-32 come to the machine's own ceiling, a 1024^3 float32 MatMul in a raw onnxruntime
 // session measured in the same run. Prints a table; `--json FILE` writes the figures; `--quick`
 // runs small sizes (a smoke test, numbers meaningless); `--compare` also runs the whole default
-// `ddpo compare` (2 algorithms x 2 seeds, ~15 min) for its wall time and peak RSS; `--device webgpu`
+// `ddpo compare` (its default: 2 algorithms x 1 seed) for its wall time and peak RSS; `--device webgpu`
 // runs everything (the MatMul ceiling included) on ORT's WebGPU provider and names the device Dawn picked;
 // `--peer` runs the PyTorch peer's epoch right after ours (peer.ts); `--profile` profiles one training
 // step instead of benchmarking (profile.ts).

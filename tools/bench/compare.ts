@@ -22,7 +22,7 @@ export interface CompareRun {
   sessionsCompiled: number | null;
 }
 
-/** Runs `ddpo compare` with its defaults (shipped weights, compressibility reward) in a child process. */
+/** Runs `ddpo compare` with its defaults (shipped weights, its default reward: the aesthetic stand-in) in a child process. */
 export async function runDefaultCompare(_ctx?: unknown): Promise<CompareRun> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-bench-compare-'));
   const child = fileURLToPath(new URL('./compare-child.ts', import.meta.url));

@@ -23,12 +23,16 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 /** `--device`: ONNX Runtime's execution providers, or the reference interpreter. */
 const DEVICE_CHOICES = ['cpu', 'cuda', 'webgpu', 'reference'];
 
-/** Options every training command shares (config file, reward, weights, backend, output). */
-function addTrainingOptions(cmd: Command): Command {
+/**
+ * Options every training command shares (config file, reward, weights, backend, output). `ddpo compare`
+ * defaults to the aesthetic stand-in, where the prompt's content must survive (docs/results.md, study 2);
+ * `train` and `sweep` to JPEG compressibility, the reference's first task.
+ */
+function addTrainingOptions(cmd: Command, defaultReward = 'compressibility'): Command {
   return cmd
     .option('-c, --config <file>', 'JSON file of trainer fields (camelCase, as TrainerConfig)')
     .option('--set <field=value>', 'set any trainer field, e.g. --set trainClipRange=2e-4 (repeatable)', collect)
-    .option('-r, --reward <spec>', 'compressibility | incompressibility | aesthetic | colorfulness | <module path> | <http(s) url>', 'compressibility')
+    .option('-r, --reward <spec>', 'compressibility | incompressibility | aesthetic | colorfulness | <module path> | <http(s) url>', defaultReward)
     .option('--clip-encoder <file>', 'CLIP image encoder (.onnx) for --reward aesthetic (without it: the shipped shapes-32 stand-in)')
     .option('--aesthetic-head <file>', 'aesthetic MLP head (.safetensors) for --reward aesthetic')
     .option('-w, --weights <path>', 'initial weights: .safetensors file, pretrain output dir or trainer checkpoint (default: the shipped tiny-unet-32)')
@@ -108,6 +112,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       .option('--num-seeds <n>', 'use seeds 0..n-1')
       .option('--quick', 'a tiny smoke run (about a minute)')
       .option('--full', 'all four algorithms, three seeds'),
+    'aesthetic',
   )
     .option('-o, --out <dir>', 'output directory', 'runs/compare')
     .action(async (opts) => (await import('./commands/compare.js')).compareCommand(opts, io));
