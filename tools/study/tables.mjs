@@ -14,6 +14,8 @@ const stats = (xs) => {
   const sd = n > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
   return { n, mean, se: sd / Math.sqrt(n) };
 };
+// ± s.e. only over several seeds (one seed has none)
+const pm = (st) => (st.n > 1 ? ` ± ${st.se.toFixed(3)}` : '');
 const pct = (v) => `${(100 * v).toFixed(0)}%`;
 
 for (const dir of process.argv.slice(2)) {
@@ -31,8 +33,8 @@ for (const dir of process.argv.slice(2)) {
     const fs0 = stats(runs.map((r) => r.initialPromptFidelity ?? NaN));
     const fs1 = stats(runs.map((r) => r.finalPromptFidelity ?? NaN));
     console.log(
-      `| ${NAMES[algo] ?? algo} | ${runs.map((r) => r.seed).join(', ')} | ${u(ini.mean)} | ${u(fin.mean)} ± ${fin.se.toFixed(3)} | ${g.map((x) => f(x)).join(', ')} | ` +
-        `**${f(gains[algo].mean)}** ± ${gains[algo].se.toFixed(3)} | ${pct(fs0.mean)} → ${pct(fs1.mean)} | ${runs.map((r) => pct(r.finalPromptFidelity ?? NaN)).join(', ')} |`,
+      `| ${NAMES[algo] ?? algo} | ${runs.map((r) => r.seed).join(', ')} | ${u(ini.mean)} | ${u(fin.mean)}${pm(fin)} | ${g.map((x) => f(x)).join(', ')} | ` +
+        `**${f(gains[algo].mean)}**${pm(gains[algo])} | ${pct(fs0.mean)} → ${pct(fs1.mean)} | ${runs.map((r) => pct(r.finalPromptFidelity ?? NaN)).join(', ')} |`,
     );
   }
   if (gains['ddpo-is'] && gains.rwr) {
