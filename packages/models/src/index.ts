@@ -13,7 +13,8 @@ export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointError, CHECKPO
 export {
   pretrain, pretrainBatch, learningRate, PretrainError, type PretrainOptions, type PretrainProgress, type PretrainResult,
 } from './pretrain.js';
-export { loadTinyUnet32, shippedWeightsPath, WeightsNotFoundError, WeightsMismatchError } from './weights.js';
+export { loadTinyUnet32, shippedWeightsPath, WeightsNotFoundError } from './weights.js';
+export { tinyUnet32FromSafetensors, WeightsMismatchError } from './weights-bytes.js';
 export {
   SHAPES32_CLASSES, SHAPES32_CLASSIFIER_PARAM_SHAPES, SHAPES32_CLASSIFIER_WEIGHTS, ClassifierWeightsError, shapes32ClassifierLogits,
   shapes32ClassifierGraph, initShapes32Classifier, loadShapes32Classifier, shapes32ClassifierLogitsOf, classifyShapes32,
