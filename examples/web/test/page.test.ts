@@ -1,7 +1,8 @@
 // The page in headless Chromium (Debian's chromium, driven by playwright-core): it loads with no console
 // errors, passes the adapter's conformance subset on WebAssembly, trains two DDPO_IS epochs on the
 // browser's JPEG reward (a curve of two points), and its downloaded weights load back in Node as
-// tiny-unet-32, changed by the training. Skipped, with the reason, where there is no Chromium
+// tiny-unet-32, changed by the training; RWR runs and the stop button stops it mid-run; WebGPU's absence
+// is a typed error. Skipped, with the reason, where there is no Chromium
 // (tools/ci/install-chromium.sh installs it on CI). The build check needs no browser.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -111,6 +112,20 @@ describe.skipIf(!haveChromium)(`the page in headless Chromium${haveChromium ? ''
     expect(Object.keys(tuned.params).sort()).toEqual(Object.keys(shipped.params).sort());
     const changed = Object.keys(shipped.params).filter((k) => tuned.params[k].data.some((v, i) => v !== shipped.params[k].data[i]));
     expect(changed.length).toBeGreaterThan(Object.keys(shipped.params).length / 2);
+  }, 600_000);
+
+  it('trains RWR and stops at the stop button, with the page responsive during an epoch', async () => {
+    const { page, errors } = await open('device=wasm&algorithm=rwr&reward=colorfulness&epochs=50&autostart=1');
+    await page.waitForFunction(() => (globalThis as unknown as { ddpo: { curve: number[]; state: string } }).ddpo.curve.length >= 1 || (globalThis as unknown as { ddpo: { state: string } }).ddpo.state === 'error', undefined, { timeout: 300_000 });
+    await page.click('#stop', { timeout: 30_000 }); // a page frozen by the training loop would not take the click
+    await page.waitForFunction(() => ['stopped', 'error', 'done'].includes((globalThis as unknown as { ddpo: { state: string } }).ddpo.state), undefined, { timeout: 120_000 });
+    const s = await stateOf(page);
+    expect(s.error).toBeUndefined();
+    expect(s.state).toBe('stopped');
+    expect(s.curve.length).toBeGreaterThanOrEqual(1);
+    expect(s.curve.length).toBeLessThan(50);
+    expect(errors).toEqual([]);
+    await page.close();
   }, 600_000);
 
   it('says WebGPU is unavailable in a page without it, as a typed error', async () => {

@@ -25,6 +25,25 @@ export interface OnnxRuntimeWebAdapterOptions {
   numThreads?: number;
   /** ORT graph optimizations (default 'all'). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Yield to the event loop before every run (default true). On WebAssembly a run computes on the
+   * page's main thread and its promise settles without giving the browser a turn, so a training loop
+   * of awaited runs would freeze the page (no repaint, no clicks) until it ends; one message-channel
+   * turn per run (well under a millisecond) keeps it responsive.
+   */
+  yieldBetweenRuns?: boolean;
+}
+
+/** Resolves after one turn of the event loop (a MessageChannel message: not throttled like setTimeout). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(undefined);
+  });
 }
 
 const DTYPES: readonly string[] = ['float32', 'float64', 'int32', 'int64', 'bool'] satisfies DType[];
@@ -51,7 +70,7 @@ export async function createOnnxRuntimeWebAdapter(opts: OnnxRuntimeWebAdapterOpt
   };
   // Lowered as the Node adapter lowers for a GPU: plain Conv (the NCHWc kernels are ORT CPU contrib ops
   // that onnxruntime-web does not ship), every fusion on.
-  return new OnnxRuntimeWebAdapter(`onnxruntime-web-${device}`, sessionOptions, deviceLowering('webgpu', 0));
+  return new OnnxRuntimeWebAdapter(`onnxruntime-web-${device}`, sessionOptions, deviceLowering('webgpu', 0), opts.yieldBetweenRuns ?? true);
 }
 
 /** Asks the page for a WebGPU adapter; throws WebGpuUnavailableInPageError saying what is missing. */
@@ -87,6 +106,8 @@ export class OnnxRuntimeWebAdapter implements TensorAdapter {
     readonly sessionOptions: Readonly<ort.InferenceSession.SessionOptions>,
     /** How graphs are lowered (see `lowerGraph`). */
     readonly lowerOptions: Readonly<Pick<LowerOptions, 'nchwcBlockSize' | 'disableFusions'>> = {},
+    /** Whether each run first yields to the event loop (see OnnxRuntimeWebAdapterOptions). */
+    readonly yieldBetweenRuns = true,
   ) {}
 
   get compiledCount(): number {
@@ -114,7 +135,7 @@ export class OnnxRuntimeWebAdapter implements TensorAdapter {
       throw new OnnxRuntimeError(`${this.name}: ONNX Runtime rejected the model: ${messageOf(e)}`, { cause: e });
     }
     this.count++;
-    const compiled = new WebCompiledGraph(graph, session, this.name, (c) => {
+    const compiled = new WebCompiledGraph(graph, session, this.name, this.yieldBetweenRuns, (c) => {
       this.live.delete(c);
       this.cache.delete(graph);
     });
@@ -143,6 +164,7 @@ class WebCompiledGraph implements CompiledGraph {
     readonly graph: Graph,
     private readonly session: ort.InferenceSession,
     private readonly adapterName: string,
+    private readonly yieldFirst: boolean,
     private readonly onDispose: (c: WebCompiledGraph) => void,
   ) {
     this.outputNames = graph.outputs.map((o) => o.name);
@@ -151,6 +173,8 @@ class WebCompiledGraph implements CompiledGraph {
   async run(feeds: TensorMap): Promise<TensorMap> {
     if (this.released) throw new DdpoError(`${this.adapterName}: run on a disposed compiled graph`);
     checkFeeds(this.graph, feeds, this.adapterName);
+    if (this.yieldFirst) await nextTurn();
+    if (this.released) throw new DdpoError(`${this.adapterName}: run on a disposed compiled graph`);
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor(v.dtype, v.data as never, v.shape);
     let results: ort.InferenceSession.ReturnType;

@@ -2,7 +2,7 @@
 // and on "start" trains DDPO_IS or RWR on the chosen in-page reward, epoch by epoch, plotting the mean
 // reward as it goes; "stop" ends the run at the next training step; "download weights" saves the
 // current parameters as safetensors. State for tests and scripts: window.ddpo. Query parameters preset
-// the form: ?device=wasm|webgpu&algorithm=ddpo-is|rwr&reward=...&epochs=N&threads=N&autostart=1; ?conformance=1
+// the form: ?device=wasm|webgpu&algorithm=ddpo-is|rwr&reward=...&epochs=N&lr=X&threads=N&autostart=1; ?conformance=1
 // also runs the adapter's conformance subset in the page after loading.
 import { createOnnxRuntimeWebAdapter, runConformanceSubset, type OnnxRuntimeWebAdapter, type SubsetResult, type WebDevice } from '@ddpo/tensor-onnxruntime-web';
 import type { Progress } from '@ddpo/trainer';
@@ -27,7 +27,7 @@ const state: PageState = { state: 'loading', curve: [], seconds: [] };
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
 const query = new URLSearchParams(location.search);
-for (const k of ['device', 'algorithm', 'reward', 'epochs']) if (query.has(k)) $<HTMLInputElement>(k).value = query.get(k)!;
+for (const k of ['device', 'algorithm', 'reward', 'epochs', 'lr']) if (query.has(k)) $<HTMLInputElement>(k).value = query.get(k)!;
 const threads = query.has('threads') ? Number(query.get('threads')) : undefined;
 
 /** Stop requested: thrown from the progress reporter at the next step. */
@@ -72,6 +72,9 @@ function adapterFor(device: WebDevice): Promise<OnnxRuntimeWebAdapter> {
 
 let weights: Uint8Array;
 let session: Session | undefined;
+/** Every run of this page visit, drawn together so DDPO_IS and RWR can be compared. */
+const runs: { label: string; values: number[]; colour: string }[] = [];
+const COLOURS = { 'ddpo-is': ['#d62728', '#ff7f0e', '#8c564b'], rwr: ['#1f77b4', '#17becf', '#9467bd'] };
 
 async function load(): Promise<void> {
   const res = await fetch('weights/tiny-unet-32.safetensors');
@@ -99,6 +102,9 @@ async function train(): Promise<void> {
   const rewardName = $<HTMLSelectElement>('reward').value as PageReward;
   if (!PAGE_REWARDS.includes(rewardName)) throw new Error(`unknown reward '${rewardName}'`);
   const epochs = Math.max(1, Math.floor(Number($<HTMLInputElement>('epochs').value)));
+  const lrText = $<HTMLInputElement>('lr').value.trim();
+  const learningRate = lrText === '' ? undefined : Number(lrText);
+  if (learningRate !== undefined && !(learningRate > 0)) throw new Error(`learning rate '${lrText}' is not a positive number`);
   const adapter = await adapterFor($<HTMLSelectElement>('device').value as WebDevice);
   state.device = adapter.name;
   [state.state, state.curve, state.seconds, stopRequested] = ['training', [], [], false];
@@ -106,14 +112,16 @@ async function train(): Promise<void> {
   $<HTMLButtonElement>('stop').disabled = false;
   const rows = $('epochs-table').querySelector('tbody')!;
   rows.replaceChildren();
-  session = await Session.create(adapter, weights, { algorithm, reward: pageReward(rewardName) }, progress);
+  session = await Session.create(adapter, weights, { algorithm, reward: pageReward(rewardName), learningRate }, progress);
   const name = algorithm === 'rwr' ? 'RWR' : 'DDPO_IS';
+  const run = { label: `${name}, ${rewardName}`, values: state.curve, colour: COLOURS[algorithm][runs.filter((r) => r.label.startsWith(name)).length % 3] };
+  runs.push(run);
   try {
     for (let e = 0; e < epochs; e++) {
       const r = await session.epoch();
       state.curve.push(r.rewardMean);
       state.seconds.push(r.seconds);
-      drawCurve($('curve'), [{ label: `${name}, ${rewardName}`, values: state.curve, colour: algorithm === 'rwr' ? '#1f77b4' : '#d62728' }]);
+      drawCurve($('curve'), runs);
       drawGrid($('grid'), r.samples.images, 8);
       $('grid-label').textContent = `epoch ${r.epoch}`;
       const tr = document.createElement('tr');

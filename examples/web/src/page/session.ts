@@ -24,6 +24,8 @@ export interface SessionOptions {
   steps?: number;
   /** Prompt indices sampled uniformly (default: all 16 prompts of shapes-32). */
   prompts?: readonly number[];
+  /** AdamW learning rate (default: 1e-3 for DDPO_IS, 3e-4 for RWR). */
+  learningRate?: number;
 }
 
 /** What one epoch gave. */
@@ -69,7 +71,7 @@ export class Session {
       sampleGuidanceScale: 1,
       trainCfg: false,
       trainBatchSize: Math.min(4, n),
-      trainLearningRate: opts.algorithm === 'rwr' ? 3e-4 : 1e-4,
+      trainLearningRate: opts.learningRate ?? (opts.algorithm === 'rwr' ? 3e-4 : 1e-3),
       perPromptStatTracking: false,
     });
     const sampler = new PolicySampler(model, adapter, config);
