@@ -1,7 +1,7 @@
 // The page's server (Node): bundles src/page/main.ts with esbuild for the browser (the `browser` export
 // conditions of the @ddpo packages pick their browser-safe entries; a `node:` import anywhere on the
 // page's path fails this build), and serves index.html, the bundle, onnxruntime-web's .wasm/.mjs files
-// from its npm package (/ort/) and the shipped tiny-unet-32 weights (/weights/), cross-origin isolated
+// from its npm package (/ort/) and the shipped tiny-unet-32 and shapes-32 classifier weights (/weights/), cross-origin isolated
 // so WebAssembly threads are allowed. Nothing is fetched from outside this server.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { shippedWeightsPath } from '@ddpo/models';
+import { SHAPES32_CLASSIFIER_WEIGHTS, shippedWeightsPath } from '@ddpo/models';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -83,6 +83,7 @@ export async function startServer(opts: { port?: number; host?: string } = {}): 
     if (url.pathname === '/' || url.pathname === '/index.html') return file(path.join(root, 'index.html'));
     if (url.pathname === '/main.js') return send(200, js, TYPES['.js']);
     if (url.pathname === '/weights/tiny-unet-32.safetensors') return file(weights);
+    if (url.pathname === '/weights/shapes32-classifier.safetensors') return file(SHAPES32_CLASSIFIER_WEIGHTS);
     const ort = /^\/ort\/([\w.-]+\.(?:wasm|mjs))$/.exec(url.pathname);
     if (ort !== null && fs.existsSync(path.join(ortDist, ort[1]))) return file(path.join(ortDist, ort[1]));
     return send(404, `not found: ${url.pathname}`);

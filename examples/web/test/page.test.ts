@@ -29,6 +29,7 @@ describe('the page bundle', () => {
       expect(mine, pkg).not.toContain(`../../packages/${pkg}/src/index.ts`);
     }
     expect(mine).toContain('../../packages/tensor-onnxruntime/src/lowering.ts');
+    expect(mine).not.toContain('../../packages/models/src/classifier-file.ts');
     expect(mine.filter((i) => /tensor-onnxruntime\/src\/(adapter|index|nchwc-probe|webgpu|cuda)\.ts$/.test(i))).toEqual([]);
     expect(inputs.filter((i) => /onnxruntime-node|node_modules\/sharp|pngjs/.test(i))).toEqual([]);
   });
@@ -71,7 +72,7 @@ describe.skipIf(!haveChromium)(`the page in headless Chromium${haveChromium ? ''
     await page.goto(`${server.url}?${query}`);
     return { page, errors };
   }
-  const stateOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { ddpo: { state: string; curve: number[]; seconds: number[]; error?: string; device?: string; conformance?: { name: string; ok: boolean; problem?: string }[] } }).ddpo);
+  const stateOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { ddpo: { state: string; curve: number[]; fidelity: number[]; seconds: number[]; error?: string; device?: string; conformance?: { name: string; ok: boolean; problem?: string }[] } }).ddpo);
 
   it('passes the conformance subset on WebAssembly in the page', async () => {
     const { page, errors } = await open('device=wasm&conformance=1');
@@ -98,6 +99,8 @@ describe.skipIf(!haveChromium)(`the page in headless Chromium${haveChromium ? ''
     expect(s.curve.every(Number.isFinite)).toBe(true);
     // JPEG compressibility is minus the size in kB: a 32x32 JPEG is a few hundred bytes to ~2 kB
     expect(s.curve.every((r) => r < 0 && r > -5)).toBe(true);
+    expect(s.fidelity).toHaveLength(2);
+    expect(s.fidelity.every((f) => f >= 0 && f <= 1)).toBe(true);
     expect(await page.locator('#epochs-table tbody tr').count()).toBe(2);
     console.log(`page: seconds per epoch on wasm: ${s.seconds.map((x) => x.toFixed(1)).join(', ')}`);
 

@@ -32,12 +32,12 @@ export function drawGrid(canvas: HTMLCanvasElement, images: HostTensor, cols: nu
 }
 
 /**
- * Plots one or more series of per-epoch values (epoch on x) with axes labelled by their range.
+ * Plots one or more series of per-epoch values (epoch on x) with axes labelled by their range (or `range`).
  *
  * @example
  * drawCurve(canvas, [{ label: 'DDPO_IS', values: [-1.2, -1.1], colour: '#c33' }]);
  */
-export function drawCurve(canvas: HTMLCanvasElement, series: readonly { label: string; values: readonly number[]; colour: string }[]): void {
+export function drawCurve(canvas: HTMLCanvasElement, series: readonly { label: string; values: readonly number[]; colour: string }[], range?: readonly [number, number]): void {
   const ctx = canvas.getContext('2d')!;
   const { width: W, height: H } = canvas;
   const pad = { l: 52, r: 10, t: 10, b: 24 };
@@ -45,8 +45,8 @@ export function drawCurve(canvas: HTMLCanvasElement, series: readonly { label: s
   ctx.fillRect(0, 0, W, H);
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const len = Math.max(2, ...series.map((s) => s.values.length));
-  let lo = all.length > 0 ? Math.min(...all) : 0;
-  let hi = all.length > 0 ? Math.max(...all) : 1;
+  let lo = range?.[0] ?? (all.length > 0 ? Math.min(...all) : 0);
+  let hi = range?.[1] ?? (all.length > 0 ? Math.max(...all) : 1);
   if (hi - lo < 1e-9) [lo, hi] = [lo - 0.5, hi + 0.5];
   const x = (i: number) => pad.l + (i / (len - 1)) * (W - pad.l - pad.r);
   const y = (v: number) => H - pad.b - ((v - lo) / (hi - lo)) * (H - pad.t - pad.b);

@@ -6,8 +6,8 @@
 import { AdamW } from '@ddpo/optim';
 import { globalNormalize, PerPromptStatTracker } from '@ddpo/ppo';
 import { callReward, type RewardFn } from '@ddpo/rewards';
-import { PROMPTS, tinyUnet32FromSafetensors } from '@ddpo/models';
-import { encodeSafetensors, Rng, type CompiledGraph, type HostTensor, type TensorAdapter } from '@ddpo/tensor';
+import { argmaxRows, PROMPTS, shapes32ClassifierLogitsWith, tinyUnet32FromSafetensors, type Shapes32ClassifierParams } from '@ddpo/models';
+import { encodeSafetensors, HostTensor, Rng, type CompiledGraph, type TensorAdapter } from '@ddpo/tensor';
 import {
   applyUpdateStep, ddpoTrainingGraph, ddpoUpdate, parseTrainerConfig, PolicySampler, rwrTrainingGraph, rwrUpdate,
   type EpochSamples, type Progress, type TrainerConfig, type UpdateContext, type UpdateStats,
@@ -24,6 +24,8 @@ export interface SessionOptions {
   steps?: number;
   /** Prompt indices sampled uniformly (default: all 16 prompts of shapes-32). */
   prompts?: readonly number[];
+  /** The shapes-32 classifier's weights: with them each epoch also reports prompt fidelity. */
+  classifier?: Shapes32ClassifierParams;
   /** AdamW learning rate (default: 1e-3 for DDPO_IS, 3e-4 for RWR). */
   learningRate?: number;
 }
@@ -32,6 +34,8 @@ export interface SessionOptions {
 export interface EpochResult {
   epoch: number;
   rewardMean: number;
+  /** Share of the epoch's samples the shapes-32 classifier assigns to their own prompt (NaN without a classifier). */
+  fidelity: number;
   stats: UpdateStats;
   seconds: number;
   samples: EpochSamples;
@@ -57,6 +61,8 @@ export class Session {
     private readonly prompts: readonly number[],
     private readonly tracker: PerPromptStatTracker | undefined,
     private readonly rng: Rng,
+    private readonly adapter: TensorAdapter,
+    private readonly classifier: Shapes32ClassifierParams | undefined,
   ) {}
 
   static async create(adapter: TensorAdapter, weightBytes: Uint8Array, opts: SessionOptions, progress: Progress): Promise<Session> {
@@ -95,7 +101,7 @@ export class Session {
     const tracking = config.perPromptStatTracking;
     const tracker = tracking === false ? undefined : new PerPromptStatTracker(tracking);
     const prompts = opts.prompts ?? PROMPTS.map((_, i) => i);
-    return new Session(config, params, sampler, compiled, ctx, opts.reward, prompts, tracker, new Rng(config.seed));
+    return new Session(config, params, sampler, compiled, ctx, opts.reward, prompts, tracker, new Rng(config.seed), adapter, opts.classifier);
   }
 
   /** Samples with the current parameters (no training): `n` images, for the grid. */
@@ -114,12 +120,21 @@ export class Session {
     const ids = Array.from(rng.randint([n], this.prompts.length).data, (k) => this.prompts[k]);
     const samples = await this.sampler.sample(this.params, ids, rng, this.ctx.progress, `epoch ${e} sampling`, (i) => PROMPTS[i]);
     samples.rewards = await callReward(this.reward, samples.images, samples.promptNames);
+    const fidelity = await this.fidelity(samples);
     samples.advantages = this.tracker !== undefined ? this.tracker.update(samples.promptNames, samples.rewards) : globalNormalize(samples.rewards);
     const ctx = { ...this.ctx, epoch: e };
     const stats = this.config.algorithm === 'rwr' ? await rwrUpdate(ctx, this.compiled, samples, rng) : await ddpoUpdate(ctx, this.compiled, samples, rng);
     this.epochIndex++;
     const rewardMean = samples.rewards.reduce((s, r) => s + r, 0) / samples.n;
-    return { epoch: e, rewardMean, stats, seconds: (performance.now() - t0) / 1000, samples };
+    return { epoch: e, rewardMean, fidelity, stats, seconds: (performance.now() - t0) / 1000, samples };
+  }
+
+  /** Prompt fidelity as the CLI reports it: the classifier's argmax against each sample's prompt, images mapped to [-1, 1]. */
+  private async fidelity(s: EpochSamples): Promise<number> {
+    if (this.classifier === undefined) return Number.NaN;
+    const x = new HostTensor('float32', s.images.shape, (s.images.data as Float32Array).map((v) => 2 * v - 1));
+    const predicted = argmaxRows(await shapes32ClassifierLogitsWith(x, this.adapter, this.classifier));
+    return predicted.reduce((hits, p, i) => hits + (p === s.prompts[i] ? 1 : 0), 0) / s.n;
   }
 
   /** The current parameters as a safetensors file (what `loadTinyUnet32({ path })` reads). */
