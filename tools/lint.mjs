@@ -9,6 +9,8 @@ import path from 'node:path';
 const LAYERS = {
   tensor: [],
   'tensor-onnxruntime': ['tensor'],
+  'tensor-onnxruntime-web': ['tensor', 'tensor-onnxruntime'],
+  'example-web': ['tensor', 'tensor-onnxruntime-web', 'optim', 'ppo', 'rewards', 'models', 'trainer'],
   scheduler: ['tensor'],
   optim: ['tensor'],
   rewards: ['tensor'],

@@ -1,4 +1,4 @@
-// Versioning (docs/releasing.md): nx release with version plans bumps all 11 packages together through
+// Versioning (docs/releasing.md): nx release with version plans bumps all 12 packages together through
 // tools/release/version-actions.cjs (versions and exact @ddpo dependency versions in each package.json)
 // and writes each package's CHANGELOG.md; previewed with --dry-run, so nothing in the repository changes.
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Packaging, as a user installs: build every package with tsup, pack all 11 with tools/pack.mjs (the
+// Packaging, as a user installs: build every package with tsup, pack all 12 with tools/pack.mjs (the
 // publishing path: no "@ddpo/source" condition, no scripts in the packed package.json), install each
 // package alone (with its @ddpo dependencies) into an empty folder outside the workspace as its README's
 // install section says, and there type-check every README example under strict with skipLibCheck false
@@ -75,7 +75,7 @@ function install(name: string, pkgs: string[], opts: { readmeInstall?: boolean; 
 }
 
 beforeAll(() => {
-  expect(PACKAGES.length).toBe(11);
+  expect(PACKAGES.length).toBe(12);
   for (const pkg of PACKAGES) run(bin('tsup'), [], path.join(root, 'packages', pkg));
   // tools/pack.mjs: the publishing path (staged copy with a cleaned package.json)
   const lines = run(process.execPath, [path.join(root, 'tools', 'pack.mjs'), '--out', work, ...PACKAGES], root).trim().split('\n');
@@ -105,7 +105,11 @@ describe('packaging: the packed package.json', () => {
       const mine = JSON.parse(fs.readFileSync(path.join(root, 'packages', pkg, 'package.json'), 'utf8')) as Record<string, unknown>;
       expect(JSON.stringify(inTar), pkg).not.toContain('@ddpo/source');
       expect(inTar.scripts, pkg).toBeUndefined();
-      expect(inTar.exports, pkg).toEqual({ '.': { types: './dist/index.d.ts', import: './dist/index.js' } });
+      // packages with a browser-safe subset keep it under the `browser` condition, built to dist/browser.* (or dist/lowering.*)
+      const browser = (mine.exports as Record<string, Record<string, unknown>>)['.'].browser as Record<string, string> | undefined;
+      const want = browser === undefined ? {} : { browser: { types: browser.types, import: browser.import } };
+      expect(inTar.exports, pkg).toEqual({ '.': { ...want, types: './dist/index.d.ts', import: './dist/index.js' } });
+      if (browser !== undefined) expect(packed.get(pkg)!.files.map((f) => f.path), pkg).toEqual(expect.arrayContaining([browser.types.slice(2), browser.import.slice(2)]));
       for (const k of ['name', 'version', 'license', 'dependencies', 'repository', 'files', 'main', 'types']) expect(inTar[k], `${pkg} ${k}`).toEqual(mine[k]);
     }
   });
@@ -165,6 +169,7 @@ describe('packaging: @ddpo/cli installed from tarballs', () => {
 const EXPECTED_OUTPUT: Record<string, string[]> = {
   scheduler: ['[ 981, 961, 941 ] 1', 'float64 [ 2 ]'],
   'tensor-onnxruntime': ['[ 5, 6, 11, 12 ]'],
+  'tensor-onnxruntime-web': ['[ 5, 6, 11, 12 ]', 'onnxruntime-web-wasm'],
   models: ['[ 2, 3, 32, 32 ]'],
   policy: ['11 [ 2, 10 ] [ 901, 801, 701 ]'],
   trainer: ['epoch 0: reward', 'epoch 1: reward'],

@@ -1,12 +1,10 @@
 // The shapes-32 classifier: a small conv net (three stride-2 3x3 convs with GroupNorm and SiLU,
 // global mean and max pooling, a linear layer to the 16 prompts) that scores prompt fidelity.
-// Its graph is traced with @ddpo/tensor ops and its shipped weights load from
-// `weights/shapes32-classifier.safetensors`; training lives in classifierTrain.ts.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Its graph is traced with @ddpo/tensor ops; weights decode from safetensors bytes here (no file system,
+// so a page can run it) and the shipped file loads in classifier-file.ts; training lives in classifierTrain.ts.
 import {
   concat, conv2dBias, decodeSafetensors, DdpoError, GraphBuilder, groupNorm, HostTensor, linear, max, mean,
-  ReferenceAdapter, silu, type Graph, type Rng, type Sym, type TensorAdapter,
+  silu, type Graph, type Rng, type Sym, type TensorAdapter,
 } from '@ddpo/tensor';
 import { PROMPTS } from './prompts.js';
 
@@ -26,9 +24,6 @@ export type Shapes32ClassifierParams = Record<string, HostTensor>;
 
 /** The classifier file is missing or does not hold the expected tensors. */
 export class ClassifierWeightsError extends DdpoError {}
-
-/** Default location of the shipped weights (one level above src/ and dist/ alike). */
-export const SHAPES32_CLASSIFIER_WEIGHTS = fileURLToPath(new URL('../weights/shapes32-classifier.safetensors', import.meta.url));
 
 /** conv 3x3 stride 2 (padding 1) -> GroupNorm(groups) -> SiLU. */
 function stage(p: Record<string, Sym>, k: number, x: Sym, groups: number): Sym {
@@ -102,61 +97,50 @@ export function initShapes32Classifier(rng: Rng): Shapes32ClassifierParams {
 }
 
 /**
- * Reads classifier weights (default: the shipped file). Checks every tensor's presence and shape.
+ * Classifier weights from the bytes of a safetensors file (`source` names them in errors: a path or URL).
+ * Checks every tensor's presence and shape.
  *
  * @example
- * const { params, metadata } = loadShapes32Classifier();
- * metadata.heldout_accuracy; // e.g. '0.9990'
+ * const { params } = shapes32ClassifierFromSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
  */
-export function loadShapes32Classifier(path: string = SHAPES32_CLASSIFIER_WEIGHTS): { params: Shapes32ClassifierParams; metadata: Record<string, string> } {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new ClassifierWeightsError(`loadShapes32Classifier: cannot read '${path}' (${(e as Error).message}); train it with 'npx tsx packages/models/src/bin/train-classifier.ts'`);
-  }
+export function shapes32ClassifierFromSafetensors(bytes: Uint8Array, source = '<bytes>'): { params: Shapes32ClassifierParams; metadata: Record<string, string> } {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const params: Shapes32ClassifierParams = {};
   for (const [name, shape] of Object.entries(SHAPES32_CLASSIFIER_PARAM_SHAPES)) {
     const t = tensors[name];
     if (t === undefined || t.dtype !== 'float32' || t.shape.join() !== shape.join()) {
       const seen = t === undefined ? 'missing' : `${t.dtype} [${t.shape.join(', ')}]`;
-      throw new ClassifierWeightsError(`loadShapes32Classifier: tensor '${name}' in '${path}' is ${seen}, expected float32 [${shape.join(', ')}]`);
+      throw new ClassifierWeightsError(`loadShapes32Classifier: tensor '${name}' in '${source}' is ${seen}, expected float32 [${shape.join(', ')}]`);
     }
     params[name] = t;
   }
   return { params, metadata };
 }
 
-let shipped: Shapes32ClassifierParams | undefined;
-let reference: ReferenceAdapter | undefined;
-
 /**
- * Logits [N, 16] of images [N, 3, 32, 32] in [-1, 1], computed in chunks of at most `chunk` images
- * (one compiled graph per chunk size). Defaults: the shipped weights, the reference interpreter.
+ * Logits [N, 16] of images [N, 3, 32, 32] in [-1, 1] with the given weights on `adapter`, computed in
+ * chunks of at most `chunk` images (one compiled graph per chunk size).
  *
  * @example
- * const logits = await shapes32ClassifierLogitsOf(images, await createOnnxRuntimeAdapter());
+ * const logits = await shapes32ClassifierLogitsWith(images, adapter, params);
  */
-export async function shapes32ClassifierLogitsOf(
+export async function shapes32ClassifierLogitsWith(
   images: HostTensor,
-  adapter?: TensorAdapter,
-  params?: Shapes32ClassifierParams,
+  adapter: TensorAdapter,
+  params: Shapes32ClassifierParams,
   chunk = 64,
 ): Promise<HostTensor<'float32'>> {
   if (images.shape.length !== 4 || images.shape[1] !== 3 || images.shape[2] !== 32 || images.shape[3] !== 32) {
     throw new ClassifierWeightsError(`classifyShapes32: images have shape [${images.shape.join(', ')}], expected [N, 3, 32, 32] in [-1, 1]`);
   }
-  const p = params ?? (shipped ??= loadShapes32Classifier().params);
-  const ad = adapter ?? (reference ??= new ReferenceAdapter());
   const n = images.shape[0];
   const per = 3 * 32 * 32;
   const src = images.dtype === 'float32' ? (images.data as Float32Array) : Float32Array.from(images.data as Float64Array);
   const out = new Float32Array(n * SHAPES32_CLASSES);
-  const feeds = Object.fromEntries(Object.entries(p).map(([k, v]) => [`param:${k}`, v]));
+  const feeds = Object.fromEntries(Object.entries(params).map(([k, v]) => [`param:${k}`, v]));
   for (let s = 0; s < n; s += chunk) {
     const m = Math.min(chunk, n - s);
-    const compiled = await ad.compile(shapes32ClassifierGraph(m));
+    const compiled = await adapter.compile(shapes32ClassifierGraph(m));
     const x = new HostTensor('float32', [m, 3, 32, 32], src.slice(s * per, (s + m) * per));
     const { logits } = await compiled.run({ images: x, ...feeds });
     out.set(logits.data as Float32Array, s * SHAPES32_CLASSES);
@@ -175,15 +159,4 @@ export function argmaxRows(logits: HostTensor): Int32Array {
     out[i] = best;
   }
   return out;
-}
-
-/**
- * The prompt index (0..15) each image looks like, by the shipped classifier (or `params`).
- *
- * @example
- * const { images, prompts } = generateShapes32({ seed: 5, count: 64 });
- * const predicted = await classifyShapes32(images); // Int32Array, mostly equal to prompts
- */
-export async function classifyShapes32(images: HostTensor, adapter?: TensorAdapter, params?: Shapes32ClassifierParams): Promise<Int32Array> {
-  return argmaxRows(await shapes32ClassifierLogitsOf(images, adapter, params));
 }

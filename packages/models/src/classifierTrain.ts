@@ -8,8 +8,9 @@ import {
 } from '@ddpo/tensor';
 import {
   argmaxRows, classifierParamInputs, initShapes32Classifier, SHAPES32_CLASSES,
-  shapes32ClassifierLogits, shapes32ClassifierLogitsOf, type Shapes32ClassifierParams,
+  shapes32ClassifierLogits, type Shapes32ClassifierParams,
 } from './classifier.js';
+import { shapes32ClassifierLogitsOf } from './classifier-file.js';
 import { blur3 } from './rater.js';
 import { generateShapes32 } from './shapes32.js';
 

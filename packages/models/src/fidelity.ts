@@ -6,7 +6,8 @@ import { DDIMScheduler, ddimStepGraph, STABLE_DIFFUSION_V1_CONFIG } from '@ddpo/
 import {
   add, concat, DdpoError, GraphBuilder, HostTensor, mul, Rng, slice, sub, tensor, type Graph, type TensorAdapter,
 } from '@ddpo/tensor';
-import { classifyShapes32, type Shapes32ClassifierParams } from './classifier.js';
+import type { Shapes32ClassifierParams } from './classifier.js';
+import { classifyShapes32 } from './classifier-file.js';
 import { PROMPTS } from './prompts.js';
 import { paramFeeds, paramInputs, tinyUnet32, type EpsilonModel } from './tinyUnet32.js';
 

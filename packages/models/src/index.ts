@@ -13,12 +13,14 @@ export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointError, CHECKPO
 export {
   pretrain, pretrainBatch, learningRate, PretrainError, type PretrainOptions, type PretrainProgress, type PretrainResult,
 } from './pretrain.js';
-export { loadTinyUnet32, shippedWeightsPath, WeightsNotFoundError, WeightsMismatchError } from './weights.js';
+export { loadTinyUnet32, shippedWeightsPath, WeightsNotFoundError } from './weights.js';
+export { tinyUnet32FromSafetensors, WeightsMismatchError } from './weights-bytes.js';
 export {
-  SHAPES32_CLASSES, SHAPES32_CLASSIFIER_PARAM_SHAPES, SHAPES32_CLASSIFIER_WEIGHTS, ClassifierWeightsError, shapes32ClassifierLogits,
-  shapes32ClassifierGraph, initShapes32Classifier, loadShapes32Classifier, shapes32ClassifierLogitsOf, classifyShapes32,
+  SHAPES32_CLASSES, SHAPES32_CLASSIFIER_PARAM_SHAPES, ClassifierWeightsError, shapes32ClassifierLogits,
+  shapes32ClassifierGraph, initShapes32Classifier, shapes32ClassifierFromSafetensors, shapes32ClassifierLogitsWith, argmaxRows,
   type Shapes32ClassifierParams,
 } from './classifier.js';
+export { SHAPES32_CLASSIFIER_WEIGHTS, loadShapes32Classifier, shapes32ClassifierLogitsOf, classifyShapes32 } from './classifier-file.js';
 export {
   trainShapes32Classifier, evaluateShapes32Classifier, classifierBatch, CLASSIFIER_HELDOUT_SEED, ClassifierTrainError,
   type TrainClassifierOptions, type ClassifierEvaluation,

@@ -10,10 +10,7 @@ export {
   decodeParams,
   decodeParamsInto,
   encodeParams,
-  loadParams,
-  saveParams,
-  writeFileAtomic,
-  writeFileAtomicSync,
   type LoadParamsOptions,
   type SaveParamsOptions,
-} from './io.js';
+} from './codec.js';
+export { loadParams, saveParams, writeFileAtomic, writeFileAtomicSync } from './io.js';

@@ -1,8 +1,8 @@
 // Reward inputs: float [B, 3, H, W] host tensors in [0, 1]. Checks them, slices them into batches and
 // converts them to 8-bit RGB images the way the reference does before any encoder sees them
-// (ddpo-pytorch rewards.py: `(images * 255).round().clamp(0, 255).to(torch.uint8)`), and writes PNGs.
+// (ddpo-pytorch rewards.py: `(images * 255).round().clamp(0, 255).to(torch.uint8)`). PNG writing
+// (pngjs, Node's Buffer) is in png.ts, so this file runs in a browser too.
 import { HostTensor, isFloat } from '@ddpo/tensor';
-import { PNG } from 'pngjs';
 import { InvalidImagesError } from './errors.js';
 
 /** A batch of images: a float32 or float64 host tensor [B, 3, H, W] with values in [0, 1]. */
@@ -92,20 +92,4 @@ export function sliceImages(images: Images, start: number, end: number): Images 
   const [, c, h, w] = images.shape;
   const per = c * h * w;
   return new HostTensor(images.dtype, [end - start, c, h, w], images.data.subarray(start * per, end * per) as never);
-}
-
-/**
- * Encodes one 8-bit RGB image as a PNG file (8-bit truecolour, no alpha).
- *
- * @example
- * fs.writeFileSync('sample.png', encodePng(imagesToUint8(images)[0]));
- */
-export function encodePng(image: RgbImage): Uint8Array {
-  if (image.data.length !== image.width * image.height * 3) {
-    throw new InvalidImagesError(`encodePng: data holds ${image.data.length} bytes, expected ${image.width}x${image.height}x3 = ${image.width * image.height * 3}`);
-  }
-  const png = { width: image.width, height: image.height, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) } as PNG;
-  // colorType 2 = truecolour; the input is RGB without alpha.
-  const bytes = PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -5,7 +5,8 @@
  */
 export { InvalidRewardError, InvalidImagesError, RemoteRewardError, OptionalDependencyError, RewardHeadError, RewardContractError, RewardDataError } from './errors.js';
 export type { InvalidRewardKind, RemoteRewardErrorKind } from './errors.js';
-export { checkImages, imagesToUint8, roundHalfEven, sliceImages, encodePng } from './images.js';
+export { checkImages, imagesToUint8, roundHalfEven, sliceImages } from './images.js';
+export { encodePng } from './png.js';
 export type { Images, RgbImage } from './images.js';
 export { defineReward, callReward, checkRewards } from './reward.js';
 export type { RewardFn, RewardBody, RewardMetadata, DefineRewardOptions } from './reward.js';

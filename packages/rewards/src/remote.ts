@@ -3,7 +3,8 @@
 // server answers { rewards: [numbers] }. Timeouts, network errors and 5xx answers are retried with
 // exponential backoff; 4xx answers and malformed bodies are not (they would fail the same way again).
 import { RemoteRewardError } from './errors.js';
-import { encodePng, imagesToUint8, type Images } from './images.js';
+import { imagesToUint8, type Images } from './images.js';
+import { encodePng } from './png.js';
 import { defineReward, type RewardFn, type RewardMetadata } from './reward.js';
 
 /** Options of remoteReward. */

@@ -7,7 +7,7 @@ import { checkFeeds, DdpoError, type CompiledGraph, type Graph, type TensorAdapt
 import { fromOrtTensor, toOrtFeeds } from './convert.js';
 import { OnnxRuntimeError } from './errors.js';
 import { lowerGraph, serializeModel, type LowerOptions } from './lower.js';
-import { nchwcBlockSize } from './nchwc.js';
+import { nchwcBlockSize } from './nchwc-probe.js';
 import type { FusionName } from './fusion.js';
 import { probeCuda } from './cuda.js';
 import { checkDevice, deviceLowering, type Device } from './device.js';

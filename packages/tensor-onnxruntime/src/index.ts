@@ -5,7 +5,8 @@
 export { createOnnxRuntimeAdapter, OnnxRuntimeAdapter, type OnnxRuntimeAdapterOptions } from './adapter.js';
 export { lowerings, lowerGraph, serializeModel, type Lowering, type LowerContext, type LowerOptions } from './lower.js';
 export { toOrtTensor, fromOrtTensor } from './convert.js';
-export { nchwcBlockSize, NCHWC_DOMAIN } from './nchwc.js';
+export { nchwcBlockSize } from './nchwc-probe.js';
+export { NCHWC_DOMAIN } from './nchwc.js';
 export { FUSIONS, type FusionName } from './fusion.js';
 export { probeCuda, cudaStatus } from './cuda.js';
 export { DEVICES, checkDevice, deviceLowering, type Device } from './device.js';
@@ -30,3 +31,4 @@ export {
   type OnnxTensorInfo,
 } from './import/import.js';
 export { exportOnnxModel, type ExportOptions } from './export.js';
+export { conformanceCases, caseGraph, caseFeeds, SPECIAL_VALUES, type ConformanceCase, type CaseInput, type InputKind } from './conformance-cases.js';

@@ -1,86 +1,13 @@
-// DDPOTrainer: DDPO_IS and DDPO_SF (Black et al. 2023, sec. 4.2) as ddpo-pytorch's scripts/train.py
-// trains: inner epochs that shuffle samples and each sample's timestep order, the first
-// timestepFraction of (shuffled) timesteps per sample, gradients accumulated over timesteps and
-// trainGradientAccumulationSteps batches, clipped, then one AdamW step. The training graph
-// (log-prob under the current parameters + policy loss + gradients) is built and compiled once.
-import { GradientAccumulator } from '@ddpo/optim';
-import { paramFeeds, paramInputs, trainableParamNames, type DiffusionPolicy } from '@ddpo/policy';
-import { policyLossGraph } from '@ddpo/ppo';
-import { GraphBuilder, grad, type CompiledGraph, type Graph, type Rng } from '@ddpo/tensor';
-import { numTrainTimesteps, samplesPerEpoch, type TrainerConfig } from './config.js';
-import { gatherStep, shuffleOrder, type EpochSamples } from './samples.js';
-import { StatMeans, gradsOf } from './step.js';
-import { Trainer, type TrainerOptions, type UpdateStats } from './trainer.js';
+// DDPOTrainer: DDPO_IS and DDPO_SF (Black et al. 2023, sec. 4.2) on the Trainer's sampling, rewards,
+// logging and checkpoints. The training graph and the per-epoch update are in ddpo-update.ts (no file
+// system, shared with the browser page); the graph is built and compiled once per run.
+import type { CompiledGraph, Rng } from '@ddpo/tensor';
+import { ddpoTrainingGraph, ddpoUpdate, sfStepsPerEpoch } from './ddpo-update.js';
+import type { EpochSamples } from './samples.js';
+import { Trainer, type TrainerOptions } from './trainer.js';
+import type { UpdateStats } from './update.js';
 
-/** The config fields the DDPO training graph depends on. */
-export type DdpoGraphConfig = Pick<
-  TrainerConfig,
-  'algorithm' | 'trainBatchSize' | 'sampleEta' | 'trainCfg' | 'sampleGuidanceScale' | 'sampleNumSteps' | 'trainClipRange' | 'trainAdvClipMax'
->;
-
-/**
- * The DDPO training graph, traced once per run: the policy's log-prob of stored transitions under
- * the current parameters, the DDPO_IS / DDPO_SF loss, and its gradient w.r.t. every trainable
- * parameter (all of them, or the LoRA adapters of a `withLora` model).
- * Inputs: param:*, sample, timestep (int64), prompt, prev_sample, old_log_prob, advantages; outputs:
- * loss, approx_kl, clipfrac, grad:<param>.
- *
- * @example
- * const graph = ddpoTrainingGraph(policy, parseTrainerConfig({ algorithm: 'ddpo-is', trainBatchSize: 16 }));
- */
-export function ddpoTrainingGraph(policy: DiffusionPolicy, c: DdpoGraphConfig): Graph {
-  const B = c.trainBatchSize;
-  const model = policy.model;
-  const b = new GraphBuilder();
-  const shape = [B, ...model.sampleShape];
-  const params = paramInputs(b, model);
-  const x = {
-    sample: b.input('sample', shape),
-    timestep: b.input('timestep', [B], 'int64'),
-    prompt: b.input('prompt', [B], 'int64'),
-    prevSample: b.input('prev_sample', shape),
-  };
-  const logProb = policy.logProbGraph(params, x, {
-    eta: c.sampleEta,
-    // ddpo-pytorch train.py: guidance in training iff train.cfg, with the sampling scale.
-    guidanceScale: c.trainCfg ? c.sampleGuidanceScale : 1,
-    numInferenceSteps: c.sampleNumSteps,
-  });
-  const loss = policyLossGraph(c.algorithm as 'ddpo-is' | 'ddpo-sf', {
-    logProb,
-    oldLogProb: b.input('old_log_prob', [B]),
-    advantages: b.input('advantages', [B]),
-    clipRange: c.trainClipRange,
-    advClipMax: c.trainAdvClipMax,
-  });
-  const names = trainableParamNames(model); // under LoRA the adapters only: no frozen-weight gradient is traced
-  const grads = grad(loss.loss, names.map((n) => params[n]));
-  b.output('loss', loss.loss);
-  b.output('approx_kl', loss.approxKl);
-  b.output('clipfrac', loss.clipfrac);
-  names.forEach((n, i) => b.output(`grad:${n}`, grads[i]));
-  return b.build();
-}
-
-/**
- * Optimizer steps DDPO_SF takes per epoch: samples per epoch / (trainBatchSize x
- * trainGradientAccumulationSteps); 0 for other algorithms.
- *
- * DDPO_SF honours trainGradientAccumulationSteps exactly as DDPO_IS does, so that one shared setting
- * (`ddpo compare`, `ddpo sweep`) gives every method the same number of optimizer steps per reward
- * query, and the paper's DDPO_SF (one step per round of sampling, sec. 4.2) is the setting
- * trainBatchSize x trainGradientAccumulationSteps = samples per epoch. With more steps per epoch, each
- * step after the first is off-policy by what the earlier steps moved the policy, uncorrected (SF has
- * no importance ratio), so the trainer says so once at start. trainNumInnerEpochs > 1, a second pass
- * over the very same samples, is rejected by the config check instead (ConfigError): that is what
- * DDPO_IS's ratio and clipping exist for.
- *
- * @example
- * sfStepsPerEpoch(parseTrainerConfig({ algorithm: 'ddpo-sf', sampleBatchSize: 16, sampleNumBatchesPerEpoch: 2, trainBatchSize: 8, trainGradientAccumulationSteps: 2 })); // 2
- */
-export function sfStepsPerEpoch(c: TrainerConfig): number {
-  return c.algorithm === 'ddpo-sf' ? samplesPerEpoch(c) / (c.trainBatchSize * c.trainGradientAccumulationSteps) : 0;
-}
+export { ddpoTrainingGraph, ddpoUpdate, sfStepsPerEpoch, type DdpoGraphConfig } from './ddpo-update.js';
 
 /**
  * DDPO trainer (algorithm 'ddpo-is' or 'ddpo-sf').
@@ -111,49 +38,6 @@ export class DDPOTrainer extends Trainer {
   }
 
   protected async update(samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
-    const c = this.config;
-    const T = numTrainTimesteps(c);
-    const B = c.trainBatchSize;
-    const batches = samples.n / B;
-    // DDPO_SF honours the same step structure as DDPO_IS (see sfStepsPerEpoch); config validation
-    // already rejected trainNumInnerEpochs > 1 for it.
-    const innerEpochs = c.trainNumInnerEpochs;
-    const acc = new GradientAccumulator(c.trainGradientAccumulationSteps * T);
-    const feeds = paramFeeds(this.model, this.params);
-    const stats = new StatMeans();
-    const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };
-    let lossFinite = true;
-    for (let inner = 0; inner < innerEpochs; inner++) {
-      const order = shuffleOrder(rng, samples.n, samples.steps);
-      this.progress.begin(`epoch ${this.epoch}.${inner} training`, batches * T);
-      for (let bi = 0; bi < batches; bi++) {
-        const idx = order.samples.subarray(bi * B, (bi + 1) * B);
-        for (let j = 0; j < T; j++) {
-          const pos = Array.from({ length: B }, (_, k) => order.timesteps[bi * B + k][j]);
-          const batch = gatherStep(samples, idx, pos);
-          const res = await this.compiled!.run({
-            ...feeds,
-            sample: batch.sample,
-            timestep: batch.timestep,
-            prompt: batch.prompt,
-            prev_sample: batch.prevSample,
-            old_log_prob: batch.oldLogProb,
-            advantages: batch.advantages,
-          });
-          const loss = Number(res.loss.data[0]);
-          lossFinite &&= Number.isFinite(loss);
-          stats.add('loss', loss);
-          stats.add('approxKl', Number(res.approx_kl.data[0]));
-          stats.add('clipFraction', Number(res.clipfrac.data[0]));
-          if (acc.add(gradsOf(res))) {
-            this.applyStep(acc.take(), lossFinite, out, stats);
-            lossFinite = true;
-          }
-          this.progress.tick();
-        }
-      }
-      this.progress.end();
-    }
-    return { ...out, loss: stats.mean('loss'), approxKl: stats.mean('approxKl'), clipFraction: stats.mean('clipFraction'), gradNorm: stats.mean('gradNorm') };
+    return ddpoUpdate(this.updateContext(), this.compiled!, samples, rng);
   }
 }

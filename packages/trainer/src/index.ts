@@ -15,6 +15,7 @@ export * from './sampler.js';
 export * from './errors.js';
 export * from './trainer.js';
 export * from './run-checks.js';
+export * from './update.js';
 export * from './ddpo.js';
 export * from './adapter.js';
 export * from './rwr.js';

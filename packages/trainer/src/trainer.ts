@@ -17,7 +17,8 @@ import { epochScalars, TensorBoardWriter } from './tensorboard.js';
 import { PolicySampler, type EpsilonModel } from './sampler.js';
 import type { EpochSamples } from './samples.js';
 import { optimizerFromState, optimizerToState } from './optimizer-state.js';
-import { guardedStep, type StatMeans } from './step.js';
+import type { StatMeans } from './step.js';
+import { applyUpdateStep, type UpdateContext, type UpdateStats } from './update.js';
 import { checkResumeConfig, resolvePrompts } from './run-checks.js';
 import { resolveAdapter } from './adapter.js';
 import { baseSha256, checkSameBase, initialParams, loraOf, trainedModel } from './lora.js';
@@ -53,17 +54,6 @@ export interface TrainerOptions {
  * assigns to their own prompt). Gets the images [N, 3, H, W] in [0, 1] and their prompt indices.
  */
 export type FidelityFn = (images: HostTensor<'float32'>, prompts: Int32Array) => Promise<number>;
-
-/** Statistics of one epoch's update, filled by the algorithm. */
-export interface UpdateStats {
-  loss: number;
-  approxKl: number;
-  clipFraction: number;
-  gradNorm: number;
-  optimizerSteps: number;
-  skippedSteps: number;
-  skipped?: string;
-}
 
 /** Evaluation samples: images, prompts, rewards (and prompt fidelity when the trainer has a FidelityFn). */
 export interface Evaluation {
@@ -378,15 +368,20 @@ export abstract class Trainer {
 
   /** Steps the optimizer unless something was non-finite; records the outcome. */
   protected applyStep(grads: Record<string, HostTensor>, lossFinite: boolean, out: UpdateStats, stats: StatMeans): void {
-    const r = guardedStep(this.optimizer, grads, this.config.trainMaxGradNorm, lossFinite);
-    if (r.applied) {
-      out.optimizerSteps++;
-      stats.add('gradNorm', r.gradNorm);
-    } else {
-      out.skippedSteps++;
-      out.skipped = `${out.skippedSteps} optimizer step(s) refused (last: ${r.reason}); parameters left unchanged`;
-      this.progress.log(`epoch ${this.epoch}: optimizer step refused: ${r.reason}`);
-    }
+    applyUpdateStep(this.optimizer, this.config.trainMaxGradNorm, grads, lossFinite, out, stats, (reason) => this.progress.log(`epoch ${this.epoch}: optimizer step refused: ${reason}`));
+  }
+
+  /** What the algorithm's update reads and calls (ddpoUpdate, rwrUpdate). */
+  protected updateContext(): UpdateContext {
+    return {
+      model: this.model,
+      params: this.params,
+      config: this.config,
+      progress: this.progress,
+      epoch: this.epoch,
+      alphasCumprod: this.sampler.scheduler.alphasCumprod,
+      applyStep: (grads, lossFinite, out, stats) => this.applyStep(grads, lossFinite, out, stats),
+    };
   }
 
   /** Releases compiled graphs (and the adapter when the trainer created it). */

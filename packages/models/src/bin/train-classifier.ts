@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const { encodeSafetensors } = await import('@ddpo/tensor');
   const { createOnnxRuntimeAdapter } = await import('@ddpo/tensor-onnxruntime');
   const { writeFileAtomic } = await import('@ddpo/optim');
-  const { SHAPES32_CLASSIFIER_WEIGHTS } = await import('../classifier.js');
+  const { SHAPES32_CLASSIFIER_WEIGHTS } = await import('../classifier-file.js');
   const { trainShapes32Classifier, evaluateShapes32Classifier, CLASSIFIER_HELDOUT_SEED } = await import('../classifierTrain.js');
   const { PROMPTS } = await import('../prompts.js');
   const steps = Number(values.steps), batchSize = Number(values.batch), lr = Number(values.lr), seed = Number(values.seed);
