@@ -21,6 +21,8 @@ const LAYERS = {
 };
 // Tests may use adapters and helpers from any lower layer (e.g. the ORT adapter to run a conformance case).
 const TEST_EXTRA = ['tensor-onnxruntime', 'tensor', 'scheduler', 'optim', 'rewards', 'models'];
+/** Public subpath exports (package.json "exports"); any other '@ddpo/x/...' import is a deep import. */
+const SUBPATHS = { tensor: ['/testing'] };
 
 const root = path.resolve(process.argv[2] ?? '.');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -46,7 +48,7 @@ for (const file of [...walk(path.join(root, 'src')), ...walk(path.join(root, 'te
   if (isTest && /\b(it|test|describe)\.(only|todo)\b|\bxit\(|\bxdescribe\(/.test(text)) findings.push(`${rel}: focused or todo test`);
   for (const m of text.matchAll(/from\s+['"]@ddpo\/([^'"/]+)(\/[^'"]*)?['"]/g)) {
     const dep = m[1];
-    if (m[2]) findings.push(`${rel}: deep import '@ddpo/${dep}${m[2]}' (import the package's public API)`);
+    if (m[2] && !(SUBPATHS[dep] ?? []).includes(m[2])) findings.push(`${rel}: deep import '@ddpo/${dep}${m[2]}' (import the package's public API)`);
     if (dep === self || !allowed) continue;
     if (!allowed.includes(dep) && !(isTest && TEST_EXTRA.includes(dep))) {
       findings.push(`${rel}: @ddpo/${self} may not import @ddpo/${dep} (layering: ${allowed.join(', ') || 'none'})`);
