@@ -10,7 +10,7 @@ export {
   runSweep, parseGrid, gridCells, bestCells, sweepMarkdown, sameTraining, UNUSED_FIELDS, type GridAxis, type SweepCell, type SweepCellResult, type SweepBest, type SweepSummary,
   type SweepOptions, type SweepResult,
 } from './sweep.js';
-export { resolveReward, rewardLabel, BUILTIN_REWARDS, type RewardSpecOptions } from './reward-spec.js';
+export { resolveReward, rewardLabel, rewardOptionHelp, BUILTIN_REWARDS, REWARDS, type RewardSpecOptions } from './reward-spec.js';
 export { loadModel, createAdapter, type LoadedModel } from './model-spec.js';
 export { readConfigFile, parseSetPairs, mergeConfig } from './config-file.js';
 export * from './summary.js';

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { WeightsMismatchError, WeightsNotFoundError } from '@ddpo/models';
 import { ALGORITHMS, CheckpointError, ConfigError, TrainerError } from '@ddpo/trainer';
 import { UsageError } from './errors.js';
+import { REWARDS, rewardOptionHelp } from './reward-spec.js';
 
 /** Where the program writes (tests capture it). */
 export interface CliIO {
@@ -28,7 +29,7 @@ function addTrainingOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'JSON file of trainer fields (camelCase, as TrainerConfig)')
     .option('--set <field=value>', 'set any trainer field, e.g. --set trainClipRange=2e-4 (repeatable)', collect)
-    .option('-r, --reward <spec>', 'compressibility | incompressibility | aesthetic | colorfulness | <module path> | <http(s) url>', 'compressibility')
+    .option('-r, --reward <spec>', rewardOptionHelp(), 'compressibility')
     .option('--clip-encoder <file>', 'CLIP image encoder (.onnx) for --reward aesthetic (without it: the shipped shapes-32 stand-in)')
     .option('--aesthetic-head <file>', 'aesthetic MLP head (.safetensors) for --reward aesthetic')
     .option('-w, --weights <path>', 'initial weights: .safetensors file, pretrain output dir or trainer checkpoint (default: the shipped tiny-unet-32)')
@@ -42,7 +43,8 @@ function addTrainingOptions(cmd: Command): Command {
     .option('--train-batch-size <n>', 'trainBatchSize')
     .option('--lr <lr>', 'trainLearningRate')
     .option('--inner-epochs <n>', 'trainNumInnerEpochs')
-    .option('--no-progress', 'plain log lines instead of progress bars');
+    .option('--no-progress', 'plain log lines instead of progress bars')
+    .addHelpText('after', `\nBuilt-in rewards (--reward):\n${REWARDS.help().replace(/^/gm, '  ')}`);
 }
 
 /**

@@ -32,3 +32,4 @@ export {
   shapes32Features, shapes32AestheticReward, loadShapes32RewardHead, SHAPES32_FEATURE_DIM, SHAPES32_REWARD_HEAD_WEIGHTS,
   SHAPES32_REWARD_NOTICE, RewardModelError, type Shapes32AestheticRewardOptions,
 } from './rewardModel.js';
+export { aestheticEntry, MODEL_REWARD_ENTRIES } from './reward-entries.js';
