@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { WeightsMismatchError, WeightsNotFoundError } from '@ddpo/models';
-import { ALGORITHMS, CheckpointError, ConfigError, TrainerError } from '@ddpo/trainer';
+import { algorithmNames, CheckpointError, ConfigError, TrainerError } from '@ddpo/trainer';
 import { UsageError } from './errors.js';
 import { REWARDS, rewardOptionHelp } from './reward-spec.js';
 
@@ -93,7 +93,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     program
       .command('train')
       .description('fine-tune with DDPO or RWR on a reward; metrics, sample grids and checkpoints go to --out')
-      .addOption(new Option('-a, --algo <algo>', 'algorithm').choices(ALGORITHMS)),
+      .addOption(new Option('-a, --algo <algo>', 'algorithm').choices(algorithmNames())),
   )
     .option('--seed <n>', 'random seed')
     .option('-o, --out <dir>', 'run directory', 'runs/train')
@@ -105,7 +105,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     program
       .command('compare')
       .description('train several algorithms on one reward with equal reward-query budgets and seeds; write report.html')
-      .option('--algos <list>', `comma-separated algorithms (${ALGORITHMS.join(', ')})`)
+      .option('--algos <list>', `comma-separated algorithms (${algorithmNames().join(', ')})`)
       .option('--seeds <list>', 'the seeds, comma-separated (e.g. 0 or 0,1,2)')
       .option('--num-seeds <n>', 'use seeds 0..n-1')
       .option('--quick', 'a tiny smoke run (about a minute)')
@@ -119,7 +119,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       .command('sweep')
       .description('tune: run a grid of trainer settings x algorithms x seeds at an equal reward-query budget; write sweep.json and sweep.md (resumable)')
       .option('--grid <field=v1,v2,...>', 'a trainer field and its values (repeatable; cells are all combinations), e.g. --grid trainLearningRate=1e-5,3e-5', collect)
-      .option('--algos <list>', `comma-separated algorithms (${ALGORITHMS.join(', ')})`)
+      .option('--algos <list>', `comma-separated algorithms (${algorithmNames().join(', ')})`)
       .option('--seeds <list>', 'the seeds, comma-separated (e.g. 0 or 0,1,2)')
       .option('--num-seeds <n>', 'use seeds 0..n-1')
       .option('--budget <queries>', 'reward queries each run spends on training (default: the preset\'s, 512)')

@@ -1,4 +1,6 @@
-/** @ddpo/trainer: DDPO and RWR training loops, configuration, metrics, checkpoints and resume. */
+/** @ddpo/trainer: DDPO and RWR training loops, the algorithm registry, configuration, metrics, checkpoints and resume. */
+export * from './algorithm.js';
+export * from './builtin-algorithms.js';
 export * from './config.js';
 export * from './trl-config.js';
 export * from './metrics.js';
