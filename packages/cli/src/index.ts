@@ -13,6 +13,9 @@ export {
 export { resolveReward, rewardLabel, rewardOptionHelp, BUILTIN_REWARDS, REWARDS, type RewardSpecOptions } from './reward-spec.js';
 export { loadModel, createAdapter, type LoadedModel } from './model-spec.js';
 export { readConfigFile, parseSetPairs, mergeConfig } from './config-file.js';
-export * from './summary.js';
-export * from './charts.js';
-export * from './report.js';
+export {
+  curveBands, methodStats, seedStats, summaryTable, type BandRow, type CompareSummary, type CurvePoint, type MethodStats,
+  type RunEvaluation, type RunSummary, type SeedStats, type TableRow,
+} from './summary.js';
+export { curvesSpec, finalSpec, renderSvg, svgToPng } from './charts.js';
+export { writeReport, type ReportFiles } from './report.js';
