@@ -9,7 +9,7 @@ export {
 } from './tinyUnet32.js';
 export { scaledLinearAlphasCumprod, addNoise, NUM_TRAIN_TIMESTEPS } from './schedule.js';
 export { denoisingLossGraph, type DenoisingLossGraph } from './trainGraph.js';
-export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointError, CHECKPOINT_POINTER, type CheckpointData } from './checkpoint.js';
+export { savePretrainCheckpoint, loadPretrainCheckpoint, hasPretrainCheckpoint, PretrainCheckpointError, PRETRAIN_CHECKPOINT_POINTER, type PretrainCheckpointData } from './checkpoint.js';
 export {
   pretrain, pretrainBatch, learningRate, PretrainError, type PretrainOptions, type PretrainProgress, type PretrainResult,
 } from './pretrain.js';

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DdpoError, HostTensor, Rng, encodeSafetensors, type CompiledGraph, type TensorAdapter } from '@ddpo/tensor';
 import { Adam, clipGradNorm, writeFileAtomic, type AdamStateDict } from '@ddpo/optim';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { hasPretrainCheckpoint, loadPretrainCheckpoint, savePretrainCheckpoint } from './checkpoint.js';
 import { initTinyUnet32 } from './params.js';
 import { NULL_PROMPT } from './prompts.js';
 import { addNoise, NUM_TRAIN_TIMESTEPS, scaledLinearAlphasCumprod } from './schedule.js';
@@ -175,8 +175,8 @@ function copyRecord(rec: Record<string, HostTensor>): Record<string, HostTensor<
 
 /** Fresh state, or the state of the checkpoint in outDir when resuming. */
 function initialState(o: Ctx['o']): { step: number; params: Record<string, HostTensor<'float32'>>; ema: Record<string, HostTensor<'float32'>>; optimizer?: AdamStateDict } {
-  if (o.resume && hasCheckpoint(o.outDir)) {
-    const ck = loadCheckpoint(o.outDir);
+  if (o.resume && hasPretrainCheckpoint(o.outDir)) {
+    const ck = loadPretrainCheckpoint(o.outDir);
     const cfg = ck.state as { seed?: number; batchSize?: number };
     if (cfg.seed !== o.seed || cfg.batchSize !== o.batchSize) {
       throw new PretrainError(`pretrain: checkpoint in '${o.outDir}' has seed ${cfg.seed} and batch ${cfg.batchSize}, but this run asks seed ${o.seed} and batch ${o.batchSize}`);
@@ -189,7 +189,7 @@ function initialState(o: Ctx['o']): { step: number; params: Record<string, HostT
 
 async function checkpoint(ctx: Ctx, step: number): Promise<void> {
   const state = { seed: ctx.o.seed, batchSize: ctx.o.batchSize, steps: ctx.o.steps, lr: ctx.o.lr, nextStepRng: new Rng(ctx.o.seed).fork(STEP_STREAM).fork(step).getState() };
-  await saveCheckpoint(ctx.o.outDir, { step, params: ctx.params, ema: ctx.ema, optimizer: ctx.adam.stateDict(), state });
+  await savePretrainCheckpoint(ctx.o.outDir, { step, params: ctx.params, ema: ctx.ema, optimizer: ctx.adam.stateDict(), state });
 }
 
 /**

@@ -2,7 +2,8 @@
 // atomically (temp file in the same folder, fsync, rename) so a crash never leaves a torn checkpoint.
 // Layout: parameters under their own names; optimizer state under the reserved prefix `__optim__/`:
 // `__optim__/exp_avg/<name>`, `__optim__/exp_avg_sq/<name>` (parameter dtype and shape) and
-// `__optim__/step/<name>` (int64 scalar); hyperparameters as JSON in metadata `ddpo.optimizer`.
+// `__optim__/step/<name>` (int64 scalar); hyperparameters as JSON in metadata `ddpo.optimizer`. The
+// moment names come from the shared codec (state-codec.ts), which the trainer's checkpoints use too.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { HostTensor, decodeSafetensors, encodeSafetensors, tensor } from '@ddpo/
 import type { Adam, AdamHyperparams, AdamParamState, AdamStateDict } from './adam.js';
 import { ParamMismatchError } from './errors.js';
 import { ParamStore, asRecord, type NamedTensors } from './param-store.js';
+import { adamStateToParts } from './state-codec.js';
 
 /** Names starting with this prefix hold optimizer state, never parameters. */
 export const OPTIM_PREFIX = '__optim__/';
@@ -105,13 +107,13 @@ export function encodeParams(params: NamedTensors, options: SaveParamsOptions = 
   const tensors: Record<string, HostTensor> = { ...record };
   const metadata: Record<string, string> = { ...options.metadata };
   if (options.optimizer !== undefined) {
-    const dict = options.optimizer.stateDict();
-    for (const [name, s] of Object.entries(dict.state)) {
-      tensors[`${OPTIM_PREFIX}exp_avg/${name}`] = s.expAvg;
-      tensors[`${OPTIM_PREFIX}exp_avg_sq/${name}`] = s.expAvgSq;
-      tensors[`${OPTIM_PREFIX}step/${name}`] = tensor([BigInt(s.step)], [], 'int64');
+    const parts = adamStateToParts(options.optimizer.stateDict());
+    for (const [name, step] of Object.entries(parts.steps)) {
+      tensors[`${OPTIM_PREFIX}exp_avg/${name}`] = parts.tensors[`exp_avg/${name}`];
+      tensors[`${OPTIM_PREFIX}exp_avg_sq/${name}`] = parts.tensors[`exp_avg_sq/${name}`];
+      tensors[`${OPTIM_PREFIX}step/${name}`] = tensor([BigInt(step)], [], 'int64');
     }
-    metadata[OPTIM_META_KEY] = JSON.stringify(dict.hyper);
+    metadata[OPTIM_META_KEY] = JSON.stringify(parts.hyper);
   }
   return encodeSafetensors(tensors, metadata);
 }
