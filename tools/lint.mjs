@@ -15,7 +15,7 @@ const LAYERS = {
   ppo: ['tensor'],
   policy: ['tensor', 'scheduler'],
   rwr: ['tensor', 'scheduler'],
-  models: ['tensor', 'tensor-onnxruntime', 'scheduler', 'optim', 'rewards'],
+  models: ['tensor', 'tensor-onnxruntime', 'scheduler', 'policy', 'optim', 'rewards'],
   trainer: ['tensor', 'tensor-onnxruntime', 'scheduler', 'policy', 'optim', 'ppo', 'rwr', 'rewards', 'models'],
   cli: ['tensor', 'tensor-onnxruntime', 'scheduler', 'policy', 'optim', 'ppo', 'rwr', 'rewards', 'models', 'trainer'],
 };

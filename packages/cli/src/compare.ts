@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '@ddpo/optim';
+import type { EpsilonModel } from '@ddpo/policy';
 import type { RewardFn } from '@ddpo/rewards';
 import type { HostTensor, TensorAdapter } from '@ddpo/tensor';
 import {
-  ALGORITHMS, createTrainer, latestCheckpoint, listAlgorithms, parseTrainerConfig, samplesPerEpoch, type Algorithm, type EpsilonModel, type Evaluation, type FidelityFn,
+  ALGORITHMS, createTrainer, latestCheckpoint, listAlgorithms, parseTrainerConfig, samplesPerEpoch, type Algorithm, type Evaluation, type FidelityFn,
   type Progress, type Trainer,
 } from '@ddpo/trainer';
 import { writeReport, type ReportFiles } from './report.js';

@@ -11,7 +11,8 @@ import { initTinyUnet32 } from './params.js';
 import { NULL_PROMPT } from './prompts.js';
 import { addNoise, NUM_TRAIN_TIMESTEPS, scaledLinearAlphasCumprod } from './schedule.js';
 import { generateShapes32 } from './shapes32.js';
-import { tinyUnet32, paramFeeds } from './tinyUnet32.js';
+import { paramFeeds, type EpsilonModel } from '@ddpo/policy';
+import { tinyUnet32 } from './tinyUnet32.js';
 import { denoisingLossGraph } from './trainGraph.js';
 
 /** Options of {@link pretrain}. */
@@ -109,6 +110,7 @@ export function learningRate(s: number, o: { lr: number; warmupSteps: number; st
 interface Ctx {
   o: Required<Omit<PretrainOptions, 'adapter' | 'onProgress' | 'signal'>> & Pick<PretrainOptions, 'onProgress' | 'signal'>;
   compiled: CompiledGraph;
+  model: EpsilonModel;
   paramNames: string[];
   params: Record<string, HostTensor<'float32'>>;
   ema: Record<string, HostTensor<'float32'>>;
@@ -154,7 +156,7 @@ export function pretrainBatch(s: number, o: { seed: number; batchSize: number; p
 
 /** One optimizer step; returns the loss and the gradient norm before clipping. */
 async function trainStep(ctx: Ctx, s: number): Promise<{ loss: number; gradNorm: number }> {
-  const out = await ctx.compiled.run({ ...pretrainBatch(s, ctx.o, ctx.abar), ...paramFeeds(ctx.params) });
+  const out = await ctx.compiled.run({ ...pretrainBatch(s, ctx.o, ctx.abar), ...paramFeeds(ctx.model, ctx.params) });
   const grads: Record<string, HostTensor> = {};
   for (const n of ctx.paramNames) grads[n] = out[`grad:${n}`];
   const gradNorm = ctx.o.maxGradNorm > 0 ? clipGradNorm(grads, ctx.o.maxGradNorm) : NaN;
@@ -209,7 +211,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     const compiled = await adapter.compile(graph);
     const adam = new Adam(init.params, { lr: o.lr });
     if (init.optimizer) adam.loadStateDict(init.optimizer);
-    const ctx: Ctx = { o, compiled, paramNames, params: init.params, ema: init.ema, adam, abar: scaledLinearAlphasCumprod() };
+    const ctx: Ctx = { o, compiled, model, paramNames, params: init.params, ema: init.ema, adam, abar: scaledLinearAlphasCumprod() };
     const { step, lastLoss } = await loop(ctx, init.step);
     if (step > init.step) await checkpoint(ctx, step);
     if (step < o.steps) return { step, params: ctx.params, ema: ctx.ema, weightsPath: null, lastLoss, stopped: true };

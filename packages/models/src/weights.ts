@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DdpoError, decodeSafetensors, type HostTensor } from '@ddpo/tensor';
-import { tinyUnet32, type EpsilonModel } from './tinyUnet32.js';
+import type { EpsilonModel } from '@ddpo/policy';
+import { tinyUnet32 } from './tinyUnet32.js';
 
 /**
  * Absolute path of the weights file shipped with the package.

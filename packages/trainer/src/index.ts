@@ -33,7 +33,7 @@ export { createProgress, silentProgress, type Progress, type ProgressOptions } f
 export { finalLatents, gatherStep, shuffleOrder, type EpochSamples, type StepBatch } from './samples.js';
 export { gradsOf, guardedStep, type StepOutcome } from './step.js';
 export { optimizerFromState, optimizerToState, type OptimizerJson } from './optimizer-state.js';
-export { sampleImages, type EpsilonModel, type SampleImagesOptions } from './sampler.js';
+export { sampleImages, type SampleImagesOptions } from './sampler.js';
 export { TrainerError } from './errors.js';
 export { Trainer, type Evaluation, type FidelityFn, type TrainerOptions, type UpdateStats } from './trainer.js';
 export { RESUMABLE_CHANGES } from './run-checks.js';
