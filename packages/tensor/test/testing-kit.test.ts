@@ -20,6 +20,7 @@ describe('allClose', () => {
     expect(allClose([Number.NaN, Infinity], [Number.NaN, Infinity]).ok).toBe(true);
     expect(allClose([0, -Infinity], [Number.NaN, Infinity]).mismatches).toHaveLength(2);
     expect(allClose([1, 2], [1, 2, 3]).ok).toBe(false);
+    expect(allClose([Number.NaN, 1], [Number.NaN, 1], { requireFinite: true }).mismatches).toEqual(['[0] got NaN, expected NaN (not finite)']);
     expect(() => assertAllClose(tensor([1, 2], [2], 'float64'), tensor([1, 2], [2]), { sameDtypeAndShape: true })).toThrow(NotCloseError);
     expect(() => assertAllClose(tensor([1, 2], [2]), tensor([1, 2], [1, 2]), { sameDtypeAndShape: true })).toThrow(/shape/);
   });

@@ -25,6 +25,8 @@ export interface CloseOptions extends Partial<Tolerance> {
   shape?: readonly number[];
   /** Require `actual` and `expected` (both HostTensors) to have the same dtype and shape. */
   sameDtypeAndShape?: boolean;
+  /** Every value must be finite: NaN and infinities fail even where both sides agree (golden float64 data). */
+  requireFinite?: boolean;
 }
 
 /** Results that are not close. */
@@ -57,6 +59,10 @@ export function allClose(actual: Values, expected: Values, opts: CloseOptions = 
   const e = numbers(expected);
   if (a.length !== e.length) return fail(`${a.length} elements, expected ${e.length}`);
   for (let i = 0; i < a.length; i++) {
+    if (opts.requireFinite && !(Number.isFinite(a[i]) && Number.isFinite(e[i]))) {
+      if (mismatches.length < 5) mismatches.push(`[${i}] got ${a[i]}, expected ${e[i]} (not finite)`);
+      continue;
+    }
     const ok = Number.isNaN(e[i]) ? Number.isNaN(a[i]) : !Number.isFinite(e[i]) ? a[i] === e[i] : a[i] === e[i] || Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
     if (!ok && mismatches.length < 5) mismatches.push(`[${i}] got ${a[i]}, expected ${e[i]}`);
   }
