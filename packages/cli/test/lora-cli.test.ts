@@ -24,7 +24,7 @@ describe('ddpo train / export / sample with LoRA', () => {
     const saved = decodeSafetensors(new Uint8Array(fs.readFileSync(path.join(ck, 'params.safetensors')))).tensors;
     const names = Object.keys(saved);
     const values = names.reduce((s, n) => s + saved[n].size, 0);
-    // rank 4 on att.q/k/v/o (64 -> 64, design/tiny-unet.md): 4 x (4 x 64 + 64 x 4) = 2048 values
+    // rank 4 on att.q/k/v/o (64 -> 64, docs/tiny-unet-32.md): 4 x (4 x 64 + 64 x 4) = 2048 values
     expect(values).toBe(2048);
     expect(names.every((n) => /^att\.[qkvo]\.lora_[AB]\.weight$/.test(n))).toBe(true);
     expect(train.out).toContain('done: 1 epochs');
