@@ -105,7 +105,11 @@ describe('packaging: the packed package.json', () => {
       const mine = JSON.parse(fs.readFileSync(path.join(root, 'packages', pkg, 'package.json'), 'utf8')) as Record<string, unknown>;
       expect(JSON.stringify(inTar), pkg).not.toContain('@ddpo/source');
       expect(inTar.scripts, pkg).toBeUndefined();
-      expect(inTar.exports, pkg).toEqual({ '.': { types: './dist/index.d.ts', import: './dist/index.js' } });
+      // Every subpath export of the package.json ('.', and '@ddpo/tensor/testing'), less the source condition.
+      const built = Object.fromEntries(Object.entries(mine.exports as Record<string, Record<string, string>>).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).filter(([c]) => c !== '@ddpo/source'))]));
+      expect(inTar.exports, pkg).toEqual(built);
+      expect(Object.keys(inTar.exports as object), pkg).toEqual(pkg === 'tensor' ? ['.', './testing'] : ['.']);
+      expect((inTar.exports as Record<string, unknown>)['.'], pkg).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
       for (const k of ['name', 'version', 'license', 'dependencies', 'repository', 'files', 'main', 'types']) expect(inTar[k], `${pkg} ${k}`).toEqual(mine[k]);
     }
   });
