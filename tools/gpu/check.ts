@@ -4,9 +4,9 @@
 // provider, each within DEVICE_TOLERANCES.webgpu. Prints the device Dawn picked; exits 1 on a failure.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { evaluate, tensor, type HostTensor } from '@ddpo/tensor';
-import { createOnnxRuntimeAdapter, DEVICE_TOLERANCES, importOnnxModel, toleranceOf, type Tolerance } from '@ddpo/tensor-onnxruntime';
-import { caseFeeds, caseGraph, conformanceCases } from '../../packages/tensor-onnxruntime/src/conformance-cases.js';
+import { tensor } from '@ddpo/tensor';
+import { allClose, conformanceCases, DEVICE_TOLERANCES, maxRelativeError, prepareCase, toleranceOf } from '@ddpo/tensor/testing';
+import { createOnnxRuntimeAdapter, importOnnxModel } from '@ddpo/tensor-onnxruntime';
 import { loadModel, makePolicy, trainingFeeds, trainingGraph } from '../bench/workloads.js';
 
 const tol = DEVICE_TOLERANCES.webgpu;
@@ -16,29 +16,7 @@ const fail = (what: string) => {
   console.log(`FAIL ${what}`);
 };
 
-/** The first element outside |got - want| <= atol + rtol |want| (NaN matches NaN), or undefined. */
-function firstMismatch(got: HostTensor, want: HostTensor, t: Tolerance): string | undefined {
-  const g = got.toArray();
-  const w = want.toArray();
-  for (let i = 0; i < w.length; i++) {
-    const ok = Number.isNaN(w[i]) ? Number.isNaN(g[i]) : g[i] === w[i] || Math.abs(g[i] - w[i]) <= t.atol + t.rtol * Math.abs(w[i]);
-    if (!ok) return `element ${i}: ${g[i]} vs ${w[i]}`;
-  }
-  return undefined;
-}
-
-/** max |got - want| / max(max |want|, floor). */
-function relErr(got: HostTensor, want: HostTensor, floor = 0): number {
-  const g = got.toArray();
-  const w = want.toArray();
-  let num = 0;
-  let den = floor;
-  w.forEach((v, i) => {
-    num = Math.max(num, Math.abs(g[i] - v));
-    den = Math.max(den, Math.abs(v));
-  });
-  return num / den;
-}
+const relErr = maxRelativeError;
 
 const gpu = await createOnnxRuntimeAdapter({ device: 'webgpu' });
 const cpu = await createOnnxRuntimeAdapter({ device: 'cpu' });
@@ -47,13 +25,11 @@ console.log(`device: ${gpu.name} on ${gpu.webgpuDevice?.summary}`);
 let t = performance.now();
 const cases = conformanceCases();
 for (const [k, c] of cases.entries()) {
-  const { graph } = caseGraph(c);
-  const feeds = caseFeeds(c, graph, k);
-  const want = evaluate(graph, feeds);
+  const { graph, feeds, want } = prepareCase(c, k);
   const got = await (await gpu.compile(graph)).run(feeds);
   for (const o of graph.outputs) {
-    const bad = firstMismatch(got[o.name], want[o.name], toleranceOf(tol.elementwise, c.primitive, want[o.name].dtype));
-    if (bad !== undefined) fail(`conformance ${c.name}: ${o.name} ${bad}`);
+    const r = allClose(got[o.name], want[o.name], { sameDtypeAndShape: true, ...toleranceOf(tol.elementwise, c.primitive, want[o.name].dtype) });
+    if (!r.ok) fail(`conformance ${c.name}: ${o.name} ${r.mismatches.join('; ')}`);
   }
 }
 console.log(`conformance: ${cases.length} cases in ${((performance.now() - t) / 1000).toFixed(1)} s`);

@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '@ddpo/optim';
+import type { EpsilonModel } from '@ddpo/policy';
 import type { RewardFn } from '@ddpo/rewards';
 import type { HostTensor, TensorAdapter } from '@ddpo/tensor';
 import {
-  createTrainer, latestCheckpoint, parseTrainerConfig, samplesPerEpoch, type Algorithm, type EpsilonModel, type Evaluation, type FidelityFn,
+  ALGORITHMS, createTrainer, latestCheckpoint, listAlgorithms, parseTrainerConfig, samplesPerEpoch, type Algorithm, type Evaluation, type FidelityFn,
   type Progress, type Trainer,
 } from '@ddpo/trainer';
 import { writeReport, type ReportFiles } from './report.js';
@@ -53,24 +54,22 @@ const DEFAULT_RUN: Record<string, unknown> = {
 };
 
 /**
- * Each method's setting as chosen by the study's tuning on the two JPEG rewards (docs/results.md):
- * DDPO_IS full fine-tuning at lr 3e-5 (ddpo-pytorch config/dgx.py); RWR LoRA rank 4 on the attention
- * projections at lr 3e-4 (config/base.py), the only RWR cell that kept the prompt (fidelity >= 70%).
- * DDPO_SF and sparse RWR were not tuned and take their family's setting.
+ * Each method's setting as chosen by the study's tuning on the two JPEG rewards (docs/results.md), as its
+ * registered module declares it (`tuned`): DDPO_IS full fine-tuning at lr 3e-5 (ddpo-pytorch
+ * config/dgx.py); RWR LoRA rank 4 on the attention projections at lr 3e-4 (config/base.py), the only RWR
+ * cell that kept the prompt (fidelity >= 70%). DDPO_SF and sparse RWR were not tuned and take their
+ * family's setting.
  */
-const TUNED: Partial<Record<Algorithm, Record<string, unknown>>> = {
-  'ddpo-is': { useLora: false, trainLearningRate: 3e-5 },
-  'ddpo-sf': { useLora: false, trainLearningRate: 3e-5 },
-  rwr: { useLora: true, loraRank: 4, loraTargets: 'attention', trainLearningRate: 3e-4 },
-  'rwr-sparse': { useLora: true, loraRank: 4, loraTargets: 'attention', trainLearningRate: 3e-4 },
-};
+const TUNED: Partial<Record<Algorithm, Record<string, unknown>>> = Object.fromEntries(
+  listAlgorithms().flatMap((m) => (m.tuned === undefined ? [] : [[m.name, { ...m.tuned }]])),
+);
 
 /** Presets by name. */
 export const COMPARE_PRESETS: Readonly<Record<'default' | 'quick' | 'full', ComparePreset>> = {
   // One seed, so the main job stays within 10 minutes on 2 cores (each run trains every timestep with
   // guidance); `--num-seeds 3` or `--full` for the study's statistics.
   default: { algorithms: ['ddpo-is', 'rwr'], seeds: [0], config: DEFAULT_RUN, perAlgorithm: TUNED },
-  full: { algorithms: ['ddpo-is', 'ddpo-sf', 'rwr', 'rwr-sparse'], seeds: [0, 1, 2], config: DEFAULT_RUN, perAlgorithm: TUNED },
+  full: { algorithms: [...ALGORITHMS], seeds: [0, 1, 2], config: DEFAULT_RUN, perAlgorithm: TUNED },
   quick: {
     algorithms: ['ddpo-is', 'rwr'],
     seeds: [0],

@@ -3,7 +3,8 @@
 // shape shows up as a number beside the reward, at the cost of one small classifier pass per batch.
 import { loadShapes32Classifier, promptFidelity, PROMPTS, type Shapes32ClassifierParams } from '@ddpo/models';
 import { HostTensor, type TensorAdapter } from '@ddpo/tensor';
-import type { EpsilonModel, FidelityFn } from '@ddpo/trainer';
+import type { EpsilonModel } from '@ddpo/policy';
+import type { FidelityFn } from '@ddpo/trainer';
 
 /**
  * A FidelityFn from classifier weights: the share of images the shapes-32 classifier assigns to

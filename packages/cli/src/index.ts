@@ -10,10 +10,13 @@ export {
   runSweep, parseGrid, gridCells, bestCells, sweepMarkdown, sameTraining, UNUSED_FIELDS, type GridAxis, type SweepCell, type SweepCellResult, type SweepBest, type SweepSummary,
   type SweepOptions, type SweepResult,
 } from './sweep.js';
-export { resolveReward, rewardLabel, BUILTIN_REWARDS, type RewardSpecOptions } from './reward-spec.js';
+export { resolveReward, rewardLabel, rewardOptionHelp, BUILTIN_REWARDS, REWARDS, type RewardSpecOptions } from './reward-spec.js';
 export { loadModel, createAdapter, type LoadedModel } from './model-spec.js';
 export { readConfigFile, parseSetPairs, mergeConfig } from './config-file.js';
-export * from './summary.js';
+export {
+  curveBands, methodStats, seedStats, summaryTable, type BandRow, type CompareSummary, type CurvePoint, type MethodStats,
+  type RunEvaluation, type RunSummary, type SeedStats, type TableRow,
+} from './summary.js';
+export { curvesSpec, finalSpec, renderSvg, svgToPng } from './charts.js';
+export { writeReport, type ReportFiles } from './report.js';
 export { mergeSummaries, type SummaryPart } from './merge.js';
-export * from './charts.js';
-export * from './report.js';

@@ -4,7 +4,8 @@
 // shipped ones) after checking that they are the weights the adapters were trained on.
 import fs from 'node:fs';
 import path from 'node:path';
-import { initTinyUnet32, loadTinyUnet32, tinyUnet32, WeightsNotFoundError, type EpsilonModel } from '@ddpo/models';
+import { initTinyUnet32, loadTinyUnet32, tinyUnet32, WeightsNotFoundError } from '@ddpo/models';
+import type { EpsilonModel } from '@ddpo/policy';
 import { ReferenceAdapter, Rng, type HostTensor, type TensorAdapter } from '@ddpo/tensor';
 import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
 import { latestCheckpoint, loadCheckpoint, loraAdaptersIn, mergeOntoBase, type LoraAdapters } from '@ddpo/trainer';

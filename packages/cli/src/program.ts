@@ -4,8 +4,9 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { WeightsMismatchError, WeightsNotFoundError } from '@ddpo/models';
-import { ALGORITHMS, CheckpointError, ConfigError, TrainerError } from '@ddpo/trainer';
+import { algorithmNames, CheckpointError, ConfigError, TrainerError } from '@ddpo/trainer';
 import { UsageError } from './errors.js';
+import { REWARDS, rewardOptionHelp } from './reward-spec.js';
 
 /** Where the program writes (tests capture it). */
 export interface CliIO {
@@ -32,7 +33,7 @@ function addTrainingOptions(cmd: Command, defaultReward = 'compressibility'): Co
   return cmd
     .option('-c, --config <file>', 'JSON file of trainer fields (camelCase, as TrainerConfig)')
     .option('--set <field=value>', 'set any trainer field, e.g. --set trainClipRange=2e-4 (repeatable)', collect)
-    .option('-r, --reward <spec>', 'compressibility | incompressibility | aesthetic | colorfulness | <module path> | <http(s) url>', defaultReward)
+    .option('-r, --reward <spec>', rewardOptionHelp(), defaultReward)
     .option('--clip-encoder <file>', 'CLIP image encoder (.onnx) for --reward aesthetic (without it: the shipped shapes-32 stand-in)')
     .option('--aesthetic-head <file>', 'aesthetic MLP head (.safetensors) for --reward aesthetic')
     .option('-w, --weights <path>', 'initial weights: .safetensors file, pretrain output dir or trainer checkpoint (default: the shipped tiny-unet-32)')
@@ -46,7 +47,8 @@ function addTrainingOptions(cmd: Command, defaultReward = 'compressibility'): Co
     .option('--train-batch-size <n>', 'trainBatchSize')
     .option('--lr <lr>', 'trainLearningRate')
     .option('--inner-epochs <n>', 'trainNumInnerEpochs')
-    .option('--no-progress', 'plain log lines instead of progress bars');
+    .option('--no-progress', 'plain log lines instead of progress bars')
+    .addHelpText('after', `\nBuilt-in rewards (--reward):\n${REWARDS.help().replace(/^/gm, '  ')}`);
 }
 
 /**
@@ -95,7 +97,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     program
       .command('train')
       .description('fine-tune with DDPO or RWR on a reward; metrics, sample grids and checkpoints go to --out')
-      .addOption(new Option('-a, --algo <algo>', 'algorithm').choices(ALGORITHMS)),
+      .addOption(new Option('-a, --algo <algo>', 'algorithm').choices(algorithmNames())),
   )
     .option('--seed <n>', 'random seed')
     .option('-o, --out <dir>', 'run directory', 'runs/train')
@@ -107,7 +109,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     program
       .command('compare')
       .description('train several algorithms on one reward with equal reward-query budgets and seeds; write report.html')
-      .option('--algos <list>', `comma-separated algorithms (${ALGORITHMS.join(', ')})`)
+      .option('--algos <list>', `comma-separated algorithms (${algorithmNames().join(', ')})`)
       .option('--seeds <list>', 'the seeds, comma-separated (e.g. 0 or 0,1,2)')
       .option('--num-seeds <n>', 'use seeds 0..n-1')
       .option('--quick', 'a tiny smoke run (about a minute)')
@@ -122,7 +124,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       .command('sweep')
       .description('tune: run a grid of trainer settings x algorithms x seeds at an equal reward-query budget; write sweep.json and sweep.md (resumable)')
       .option('--grid <field=v1,v2,...>', 'a trainer field and its values (repeatable; cells are all combinations), e.g. --grid trainLearningRate=1e-5,3e-5', collect)
-      .option('--algos <list>', `comma-separated algorithms (${ALGORITHMS.join(', ')})`)
+      .option('--algos <list>', `comma-separated algorithms (${algorithmNames().join(', ')})`)
       .option('--seeds <list>', 'the seeds, comma-separated (e.g. 0 or 0,1,2)')
       .option('--num-seeds <n>', 'use seeds 0..n-1')
       .option('--budget <queries>', 'reward queries each run spends on training (default: the preset\'s, 512)')

@@ -1,14 +1,23 @@
 // `--reward`: a built-in reward name, a path to a JavaScript module exporting a RewardFn, or an
-// http(s) URL of a remote reward server. Resolved to one RewardFn with clear errors.
+// http(s) URL of a remote reward server. Resolved to one RewardFn with clear errors. The built-in names,
+// their help and labels come from the reward registry (REWARDS): @ddpo/rewards' and @ddpo/models' entries.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { aestheticScore, colorfulness, defineReward, jpegCompressibility, jpegIncompressibility, remoteReward, type RewardBody, type RewardFn } from '@ddpo/rewards';
-import { shapes32AestheticReward } from '@ddpo/models';
+import { defineReward, remoteReward, REWARD_ENTRIES, RewardRegistry, RewardSpecError, type RewardBody, type RewardFn } from '@ddpo/rewards';
+import { MODEL_REWARD_ENTRIES } from '@ddpo/models';
 import { UsageError } from './errors.js';
 
-/** Built-in reward names accepted by `--reward`. */
-export const BUILTIN_REWARDS = ['compressibility', 'incompressibility', 'aesthetic', 'colorfulness'] as const;
+/** The built-in rewards `--reward` accepts by name. */
+export const REWARDS = new RewardRegistry([...REWARD_ENTRIES, ...MODEL_REWARD_ENTRIES]);
+
+/** Built-in reward names accepted by `--reward` (REWARDS.names()). */
+export const BUILTIN_REWARDS: readonly string[] = REWARDS.names();
+
+/** The `--reward` option's help: every built-in name, then the other forms. */
+export function rewardOptionHelp(): string {
+  return `${REWARDS.names().join(' | ')} | <module path> | <http(s) url>`;
+}
 
 /** Extra inputs some rewards need. */
 export interface RewardSpecOptions {
@@ -51,36 +60,18 @@ async function importRewardModule(spec: string): Promise<RewardFn> {
  * const mine = await resolveReward('./my-reward.mjs');
  */
 export async function resolveReward(spec: string, opts: RewardSpecOptions = {}): Promise<RewardFn> {
-  switch (spec) {
-    case 'compressibility':
-    case 'jpeg-compressibility':
-      return jpegCompressibility();
-    case 'incompressibility':
-    case 'jpeg-incompressibility':
-      return jpegIncompressibility();
-    case 'colorfulness':
-      return colorfulness();
-    case 'aesthetic':
-      // Without CLIP files: the shipped shapes-32 reward model, a stand-in trained on procedural
-      // ratings (it prints a notice saying so the first time it scores).
-      if (opts.clipEncoder === undefined && opts.aestheticHead === undefined) return shapes32AestheticReward();
-      if (opts.clipEncoder === undefined || opts.aestheticHead === undefined) {
-        throw new UsageError(
-          '--reward aesthetic with CLIP needs both --clip-encoder <CLIP ViT-L/14 image encoder .onnx> and --aesthetic-head <head .safetensors> ' +
-            '(see the @ddpo/rewards README for how to export them); give neither for the shipped shapes-32 stand-in',
-        );
-      }
-      for (const [flag, p] of [['--clip-encoder', opts.clipEncoder], ['--aesthetic-head', opts.aestheticHead]] as const) {
-        if (!fs.existsSync(p)) throw new UsageError(`${flag}: no such file '${p}'`);
-      }
-      return aestheticScore({ encoderPath: opts.clipEncoder, headPath: opts.aestheticHead });
-    default:
-      break;
+  if (REWARDS.find(spec)) {
+    try {
+      return await REWARDS.create(spec, { clipEncoder: opts.clipEncoder, aestheticHead: opts.aestheticHead });
+    } catch (e) {
+      if (e instanceof RewardSpecError) throw new UsageError(e.message);
+      throw e;
+    }
   }
   if (/^https?:\/\//i.test(spec)) return remoteReward({ url: spec, timeoutMs: opts.timeoutMs });
   if (/\.[cm]?js$/.test(spec) || spec.includes('/') || spec.includes(path.sep)) return importRewardModule(spec);
   throw new UsageError(
-    `--reward: unknown reward '${spec}'; expected ${BUILTIN_REWARDS.join(' | ')} | <path to a module exporting a RewardFn> | <http(s) URL>`,
+    `--reward: unknown reward '${spec}'; expected ${REWARDS.names().join(' | ')} | <path to a module exporting a RewardFn> | <http(s) URL>`,
   );
 }
 
@@ -91,6 +82,5 @@ export async function resolveReward(spec: string, opts: RewardSpecOptions = {}):
  * rewardLabel('compressibility'); // 'jpeg-compressibility'
  */
 export function rewardLabel(spec: string, reward?: RewardFn): string {
-  if (spec === 'compressibility' || spec === 'incompressibility') return `jpeg-${spec}`;
-  return reward?.rewardName ?? spec;
+  return REWARDS.label(spec, reward);
 }

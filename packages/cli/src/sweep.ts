@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '@ddpo/optim';
-import { ConfigError, parseTrainerConfig, samplesPerEpoch, type Algorithm, type TrainerConfig } from '@ddpo/trainer';
+import { ConfigError, getAlgorithm, listAlgorithms, parseTrainerConfig, samplesPerEpoch, type Algorithm, type TrainerConfig } from '@ddpo/trainer';
 import { trainAndEvaluate, writeJsonAtomic, type RunContext } from './compare.js';
 import { mergeConfig, parseSetPairs } from './config-file.js';
 import { UsageError } from './errors.js';
@@ -163,13 +163,9 @@ function settingsDiff(a: Record<string, unknown>, b: Record<string, unknown>): s
  * Trainer fields an algorithm does not read: two cells that differ only in these train that algorithm
  * identically, so the sweep runs it once and records the result under both cells.
  */
-export const UNUSED_FIELDS: Readonly<Record<Algorithm, readonly string[]>> = {
-  'ddpo-is': ['rwrBeta', 'rwrRewardScale', 'rwrPerPrompt', 'rwrPercentile', 'rwrPercentileMinCount'],
-  // DDPO_SF's loss has no ratio to clip (trainClipRange only changes its logged clip fraction).
-  'ddpo-sf': ['rwrBeta', 'rwrRewardScale', 'rwrPerPrompt', 'rwrPercentile', 'rwrPercentileMinCount', 'trainClipRange'],
-  rwr: ['trainClipRange', 'trainAdvClipMax', 'rwrPercentile', 'rwrPercentileMinCount'],
-  'rwr-sparse': ['trainClipRange', 'trainAdvClipMax', 'rwrBeta', 'rwrRewardScale', 'rwrPerPrompt'],
-};
+export const UNUSED_FIELDS: Readonly<Record<Algorithm, readonly string[]>> = Object.fromEntries(
+  listAlgorithms().map((m) => [m.name, m.unusedFields ?? []]),
+) as Record<Algorithm, readonly string[]>;
 
 /**
  * Whether two resolved configs train the same way: equal but for fields their algorithm does not
@@ -183,7 +179,7 @@ export function sameTraining(a: TrainerConfig, b: TrainerConfig): boolean {
 }
 
 function trainingKey(c: TrainerConfig): string {
-  const unused = new Set([...UNUSED_FIELDS[c.algorithm], ...BOOKKEEPING]);
+  const unused = new Set([...(getAlgorithm(c.algorithm).unusedFields ?? []), ...BOOKKEEPING]);
   // Without LoRA (useLora false), its rank, alpha and targets are not read either.
   const noLora = (c as Record<string, unknown>).useLora === false;
   return JSON.stringify(Object.entries(c).filter(([k]) => !unused.has(k) && !(noLora && /^lora[A-Z]/.test(k))));

@@ -105,10 +105,16 @@ describe('packaging: the packed package.json', () => {
       const mine = JSON.parse(fs.readFileSync(path.join(root, 'packages', pkg, 'package.json'), 'utf8')) as Record<string, unknown>;
       expect(JSON.stringify(inTar), pkg).not.toContain('@ddpo/source');
       expect(inTar.scripts, pkg).toBeUndefined();
-      // packages with a browser-safe subset keep it under the `browser` condition, built to dist/browser.* (or dist/lowering.*)
+      // Every subpath export of the package.json ('.', and '@ddpo/tensor/testing'), less the source condition
+      // (at any depth); packages with a browser-safe subset keep it under the `browser` condition, built to
+      // dist/browser.* (or dist/lowering.*).
+      const strip = (v: unknown): unknown =>
+        typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).filter(([c]) => c !== '@ddpo/source').map(([c, w]) => [c, strip(w)])) : v;
+      expect(inTar.exports, pkg).toEqual(strip(mine.exports));
+      expect(Object.keys(inTar.exports as object), pkg).toEqual(pkg === 'tensor' ? ['.', './testing'] : ['.']);
       const browser = (mine.exports as Record<string, Record<string, unknown>>)['.'].browser as Record<string, string> | undefined;
       const want = browser === undefined ? {} : { browser: { types: browser.types, import: browser.import } };
-      expect(inTar.exports, pkg).toEqual({ '.': { ...want, types: './dist/index.d.ts', import: './dist/index.js' } });
+      expect((inTar.exports as Record<string, unknown>)['.'], pkg).toEqual({ ...want, types: './dist/index.d.ts', import: './dist/index.js' });
       if (browser !== undefined) expect(packed.get(pkg)!.files.map((f) => f.path), pkg).toEqual(expect.arrayContaining([browser.types.slice(2), browser.import.slice(2)]));
       for (const k of ['name', 'version', 'license', 'dependencies', 'repository', 'files', 'main', 'types']) expect(inTar[k], `${pkg} ${k}`).toEqual(mine[k]);
     }

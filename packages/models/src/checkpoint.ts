@@ -7,13 +7,13 @@ import { DdpoError, HostTensor, decodeSafetensors, encodeSafetensors } from '@dd
 import { writeFileAtomic } from '@ddpo/optim';
 
 /** Name of the pointer file inside a pretraining directory. */
-export const CHECKPOINT_POINTER = 'checkpoint.json';
+export const PRETRAIN_CHECKPOINT_POINTER = 'checkpoint.json';
 
 /** A checkpoint could not be read (missing, corrupt, or from another configuration). */
-export class CheckpointError extends DdpoError {}
+export class PretrainCheckpointError extends DdpoError {}
 
 /** What a checkpoint holds. `optimizer` is any JSON-like tree whose leaves may be HostTensors. */
-export interface CheckpointData {
+export interface PretrainCheckpointData {
   /** Number of optimizer steps done. */
   step: number;
   params: Record<string, HostTensor>;
@@ -44,7 +44,7 @@ function joinTensors(value: Json, tensors: Record<string, HostTensor>): unknown 
   if (value !== null && typeof value === 'object') {
     if (typeof value.$tensor === 'string') {
       const t = tensors[value.$tensor];
-      if (t === undefined) throw new CheckpointError(`checkpoint: optimizer tensor '${value.$tensor}' is missing from the safetensors file`);
+      if (t === undefined) throw new PretrainCheckpointError(`checkpoint: optimizer tensor '${value.$tensor}' is missing from the safetensors file`);
       return t;
     }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, joinTensors(v, tensors)]));
@@ -66,16 +66,16 @@ function unprefixed(prefix: string, rec: Record<string, HostTensor>): Record<str
  * `checkpoint.json`; older checkpoint files are removed afterwards.
  *
  * @example
- * await saveCheckpoint('runs/pre', { step: 100, params, ema, optimizer: adam.stateDict(), state: { seed: 0 } });
+ * await savePretrainCheckpoint('runs/pre', { step: 100, params, ema, optimizer: adam.stateDict(), state: { seed: 0 } });
  */
-export async function saveCheckpoint(dir: string, data: CheckpointData): Promise<string> {
+export async function savePretrainCheckpoint(dir: string, data: PretrainCheckpointData): Promise<string> {
   const tensors: Record<string, HostTensor> = { ...prefixed('param', data.params), ...prefixed('ema', data.ema) };
   const optimizer = splitTensors(data.optimizer, 'opt', tensors);
   const file = `checkpoint-${String(data.step).padStart(7, '0')}.safetensors`;
   const meta = { format: 'ddpo-pretrain-checkpoint', step: String(data.step) };
   await writeFileAtomic(path.join(dir, file), encodeSafetensors(tensors, meta));
   const pointer = { version: 1, step: data.step, file, optimizer, state: data.state };
-  await writeFileAtomic(path.join(dir, CHECKPOINT_POINTER), new TextEncoder().encode(`${JSON.stringify(pointer, null, 2)}\n`));
+  await writeFileAtomic(path.join(dir, PRETRAIN_CHECKPOINT_POINTER), new TextEncoder().encode(`${JSON.stringify(pointer, null, 2)}\n`));
   for (const f of readdirSync(dir)) {
     if (/^checkpoint-\d+\.safetensors$/.test(f) && f !== file) rmSync(path.join(dir, f), { force: true });
   }
@@ -83,30 +83,30 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
 }
 
 /** True when `dir` holds a checkpoint pointer. */
-export function hasCheckpoint(dir: string): boolean {
-  return existsSync(path.join(dir, CHECKPOINT_POINTER));
+export function hasPretrainCheckpoint(dir: string): boolean {
+  return existsSync(path.join(dir, PRETRAIN_CHECKPOINT_POINTER));
 }
 
 /**
  * Reads the checkpoint that `dir/checkpoint.json` points to.
  *
  * @example
- * const ck = loadCheckpoint('runs/pre'); // { step, params, ema, optimizer, state }
+ * const ck = loadPretrainCheckpoint('runs/pre'); // { step, params, ema, optimizer, state }
  */
-export function loadCheckpoint(dir: string): CheckpointData {
-  const pointerPath = path.join(dir, CHECKPOINT_POINTER);
-  if (!existsSync(pointerPath)) throw new CheckpointError(`loadCheckpoint: no ${CHECKPOINT_POINTER} in '${dir}'`);
+export function loadPretrainCheckpoint(dir: string): PretrainCheckpointData {
+  const pointerPath = path.join(dir, PRETRAIN_CHECKPOINT_POINTER);
+  if (!existsSync(pointerPath)) throw new PretrainCheckpointError(`loadPretrainCheckpoint: no ${PRETRAIN_CHECKPOINT_POINTER} in '${dir}'`);
   let pointer: { version: number; step: number; file: string; optimizer: Json; state: Record<string, unknown> };
   try {
     pointer = JSON.parse(readFileSync(pointerPath, 'utf8'));
   } catch (e) {
-    throw new CheckpointError(`loadCheckpoint: ${pointerPath} is not valid JSON (${(e as Error).message})`);
+    throw new PretrainCheckpointError(`loadPretrainCheckpoint: ${pointerPath} is not valid JSON (${(e as Error).message})`);
   }
   if (pointer.version !== 1 || typeof pointer.file !== 'string' || !Number.isInteger(pointer.step)) {
-    throw new CheckpointError(`loadCheckpoint: ${pointerPath} has version ${pointer.version}, expected 1 with 'file' and 'step'`);
+    throw new PretrainCheckpointError(`loadPretrainCheckpoint: ${pointerPath} has version ${pointer.version}, expected 1 with 'file' and 'step'`);
   }
   const file = path.join(dir, pointer.file);
-  if (!existsSync(file)) throw new CheckpointError(`loadCheckpoint: '${file}' named by ${CHECKPOINT_POINTER} does not exist`);
+  if (!existsSync(file)) throw new PretrainCheckpointError(`loadPretrainCheckpoint: '${file}' named by ${PRETRAIN_CHECKPOINT_POINTER} does not exist`);
   const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(file)));
   return {
     step: pointer.step,

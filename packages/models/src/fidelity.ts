@@ -9,7 +9,8 @@ import {
 import type { Shapes32ClassifierParams } from './classifier.js';
 import { classifyShapes32 } from './classifier-file.js';
 import { PROMPTS } from './prompts.js';
-import { paramFeeds, paramInputs, tinyUnet32, type EpsilonModel } from './tinyUnet32.js';
+import { paramFeeds, paramInputs, type EpsilonModel } from '@ddpo/policy';
+import { tinyUnet32 } from './tinyUnet32.js';
 
 /** Invalid input to the fidelity measurement or the sampler. */
 export class FidelityError extends DdpoError {}
@@ -126,7 +127,7 @@ export async function sampleTinyUnet32(opts: SampleOptions): Promise<HostTensor<
   const per = 3 * 32 * 32;
   const out = new Float32Array(n * per);
   const root = new Rng(opts.seed ?? 0);
-  const feeds = paramFeeds(opts.params);
+  const feeds = paramFeeds(model, opts.params);
   for (let s = 0; s < n; s += size) {
     const m = Math.min(size, n - s);
     const key = `${m}|${steps}|${guidance}|${eta}`;

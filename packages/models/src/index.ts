@@ -3,13 +3,13 @@ export { COLOURS, SHAPES, PROMPTS, NULL_PROMPT, UnknownPromptError, promptIndex,
 export { generateShapes32, hsvToRgb, Shapes32Error, SHAPES32_SIZE, type Shapes32Batch, type Shapes32Options } from './shapes32.js';
 export { encodePngGrid, writePngGrid, ImageBatchError, type GridOptions } from './png.js';
 export { tinyUnet32ParamShapes, countParams, initTinyUnet32 } from './params.js';
-export {
-  tinyUnet32, tinyUnet32Graph, tinyUnet32Layers, paramInputs, paramFeeds, sinusoidalEmbedding, type EpsilonModel, type LayerHooks, type LayerInfo,
-  type TinyUnet32Options,
-} from './tinyUnet32.js';
+export { tinyUnet32, tinyUnet32Graph, tinyUnet32Layers, sinusoidalEmbedding, type TinyUnet32Options } from './tinyUnet32.js';
+// The model contract (EpsilonModel) and the `param:<name>` convention are @ddpo/policy's; re-exported for
+// the examples that feed tiny-unet-32 graphs. paramFeeds(model, params) checks the values against the model.
+export { paramInputs, paramFeeds } from '@ddpo/policy';
 export { scaledLinearAlphasCumprod, addNoise, NUM_TRAIN_TIMESTEPS } from './schedule.js';
 export { denoisingLossGraph, type DenoisingLossGraph } from './trainGraph.js';
-export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointError, CHECKPOINT_POINTER, type CheckpointData } from './checkpoint.js';
+export { savePretrainCheckpoint, loadPretrainCheckpoint, hasPretrainCheckpoint, PretrainCheckpointError, PRETRAIN_CHECKPOINT_POINTER, type PretrainCheckpointData } from './checkpoint.js';
 export {
   pretrain, pretrainBatch, learningRate, PretrainError, type PretrainOptions, type PretrainProgress, type PretrainResult,
 } from './pretrain.js';
@@ -34,3 +34,4 @@ export {
   shapes32Features, shapes32AestheticReward, loadShapes32RewardHead, SHAPES32_FEATURE_DIM, SHAPES32_REWARD_HEAD_WEIGHTS,
   SHAPES32_REWARD_NOTICE, RewardModelError, type Shapes32AestheticRewardOptions,
 } from './rewardModel.js';
+export { aestheticEntry, MODEL_REWARD_ENTRIES } from './reward-entries.js';

@@ -6,12 +6,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DdpoError, HostTensor, Rng, encodeSafetensors, type CompiledGraph, type TensorAdapter } from '@ddpo/tensor';
 import { Adam, clipGradNorm, writeFileAtomic, type AdamStateDict } from '@ddpo/optim';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { hasPretrainCheckpoint, loadPretrainCheckpoint, savePretrainCheckpoint } from './checkpoint.js';
 import { initTinyUnet32 } from './params.js';
 import { NULL_PROMPT } from './prompts.js';
 import { addNoise, NUM_TRAIN_TIMESTEPS, scaledLinearAlphasCumprod } from './schedule.js';
 import { generateShapes32 } from './shapes32.js';
-import { tinyUnet32, paramFeeds } from './tinyUnet32.js';
+import { paramFeeds, type EpsilonModel } from '@ddpo/policy';
+import { tinyUnet32 } from './tinyUnet32.js';
 import { denoisingLossGraph } from './trainGraph.js';
 
 /** Options of {@link pretrain}. */
@@ -109,6 +110,7 @@ export function learningRate(s: number, o: { lr: number; warmupSteps: number; st
 interface Ctx {
   o: Required<Omit<PretrainOptions, 'adapter' | 'onProgress' | 'signal'>> & Pick<PretrainOptions, 'onProgress' | 'signal'>;
   compiled: CompiledGraph;
+  model: EpsilonModel;
   paramNames: string[];
   params: Record<string, HostTensor<'float32'>>;
   ema: Record<string, HostTensor<'float32'>>;
@@ -154,7 +156,7 @@ export function pretrainBatch(s: number, o: { seed: number; batchSize: number; p
 
 /** One optimizer step; returns the loss and the gradient norm before clipping. */
 async function trainStep(ctx: Ctx, s: number): Promise<{ loss: number; gradNorm: number }> {
-  const out = await ctx.compiled.run({ ...pretrainBatch(s, ctx.o, ctx.abar), ...paramFeeds(ctx.params) });
+  const out = await ctx.compiled.run({ ...pretrainBatch(s, ctx.o, ctx.abar), ...paramFeeds(ctx.model, ctx.params) });
   const grads: Record<string, HostTensor> = {};
   for (const n of ctx.paramNames) grads[n] = out[`grad:${n}`];
   const gradNorm = ctx.o.maxGradNorm > 0 ? clipGradNorm(grads, ctx.o.maxGradNorm) : NaN;
@@ -175,8 +177,8 @@ function copyRecord(rec: Record<string, HostTensor>): Record<string, HostTensor<
 
 /** Fresh state, or the state of the checkpoint in outDir when resuming. */
 function initialState(o: Ctx['o']): { step: number; params: Record<string, HostTensor<'float32'>>; ema: Record<string, HostTensor<'float32'>>; optimizer?: AdamStateDict } {
-  if (o.resume && hasCheckpoint(o.outDir)) {
-    const ck = loadCheckpoint(o.outDir);
+  if (o.resume && hasPretrainCheckpoint(o.outDir)) {
+    const ck = loadPretrainCheckpoint(o.outDir);
     const cfg = ck.state as { seed?: number; batchSize?: number };
     if (cfg.seed !== o.seed || cfg.batchSize !== o.batchSize) {
       throw new PretrainError(`pretrain: checkpoint in '${o.outDir}' has seed ${cfg.seed} and batch ${cfg.batchSize}, but this run asks seed ${o.seed} and batch ${o.batchSize}`);
@@ -189,7 +191,7 @@ function initialState(o: Ctx['o']): { step: number; params: Record<string, HostT
 
 async function checkpoint(ctx: Ctx, step: number): Promise<void> {
   const state = { seed: ctx.o.seed, batchSize: ctx.o.batchSize, steps: ctx.o.steps, lr: ctx.o.lr, nextStepRng: new Rng(ctx.o.seed).fork(STEP_STREAM).fork(step).getState() };
-  await saveCheckpoint(ctx.o.outDir, { step, params: ctx.params, ema: ctx.ema, optimizer: ctx.adam.stateDict(), state });
+  await savePretrainCheckpoint(ctx.o.outDir, { step, params: ctx.params, ema: ctx.ema, optimizer: ctx.adam.stateDict(), state });
 }
 
 /**
@@ -209,7 +211,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     const compiled = await adapter.compile(graph);
     const adam = new Adam(init.params, { lr: o.lr });
     if (init.optimizer) adam.loadStateDict(init.optimizer);
-    const ctx: Ctx = { o, compiled, paramNames, params: init.params, ema: init.ema, adam, abar: scaledLinearAlphasCumprod() };
+    const ctx: Ctx = { o, compiled, model, paramNames, params: init.params, ema: init.ema, adam, abar: scaledLinearAlphasCumprod() };
     const { step, lastLoss } = await loop(ctx, init.step);
     if (step > init.step) await checkpoint(ctx, step);
     if (step < o.steps) return { step, params: ctx.params, ema: ctx.ema, weightsPath: null, lastLoss, stopped: true };

@@ -5,38 +5,8 @@ import {
   add, concat, conv2dBias, cos, gather, GraphBuilder, groupNorm, linear, matmul, mul, reshape, silu, sin, softmax,
   tensor, transpose, upsampleNearest2x, type Graph, type HostTensor, type Sym,
 } from '@ddpo/tensor';
+import { paramInputs, type EpsilonModel, type LayerHooks, type LayerInfo } from '@ddpo/policy';
 import { tinyUnet32ParamShapes } from './params.js';
-
-/**
- * An epsilon network as @ddpo/policy consumes it (structurally the same interface; models does not
- * import policy). Parameter values travel separately and are fed as graph inputs `param:<name>`.
- */
-export interface EpsilonModel {
-  readonly name: string;
-  /** Prompt indices 0..P-1; index P is the null prompt (CFG). */
-  readonly numPrompts: number;
-  /** Per-example shape, [3, 32, 32] for tiny-unet-32. */
-  readonly sampleShape: readonly number[];
-  /** float32 parameters by name. */
-  readonly paramShapes: Readonly<Record<string, readonly number[]>>;
-  /** Adds the network to the builder of `sample`; returns noise_pred with sample's shape [B, ...sampleShape]. */
-  apply(params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym, hooks?: LayerHooks): Sym;
-  /** The Linear and Conv layers by name; `apply` calls `hooks` after each of them. */
-  readonly layers?: Readonly<Record<string, LayerInfo>>;
-}
-
-/** One Linear or Conv layer (structurally @ddpo/policy's LayerInfo). */
-export interface LayerInfo {
-  readonly kind: 'linear' | 'conv2d';
-  /** A q / k / v / o projection of the attention block. */
-  readonly attention?: boolean;
-}
-
-/** Called after each layer with its input and output; the network continues with the result (@ddpo/policy's LayerHooks). */
-export interface LayerHooks {
-  linear?(name: string, x: Sym, y: Sym): Sym;
-  conv2d?(name: string, x: Sym, y: Sym, conv: { stride: number; padding: number }): Sym;
-}
 
 /** Options of {@link tinyUnet32}. */
 export interface TinyUnet32Options {
@@ -153,11 +123,6 @@ export function tinyUnet32Layers(shapes: Readonly<Record<string, readonly number
   return Object.freeze(out);
 }
 
-/** Declares `param:<name>` inputs for every parameter of a model on a builder. */
-export function paramInputs(b: GraphBuilder, model: EpsilonModel): Record<string, Sym> {
-  return Object.fromEntries(Object.entries(model.paramShapes).map(([k, s]) => [k, b.input(`param:${k}`, s)]));
-}
-
 /**
  * The forward graph of tiny-unet-32 at a fixed batch: inputs `sample` [B, 3, 32, 32] float32,
  * `timestep` [B] float32, `prompt` [B] int64 and `param:<name>`; output `noise_pred`.
@@ -176,12 +141,3 @@ export function tinyUnet32Graph(batch: number, opts: TinyUnet32Options = {}): Gr
   return b.build();
 }
 
-/**
- * Parameter values as graph feeds: `{ 'param:<name>': tensor }`.
- *
- * @example
- * await compiled.run({ sample, timestep, prompt, ...paramFeeds(params) });
- */
-export function paramFeeds(params: Record<string, HostTensor>): Record<string, HostTensor> {
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [`param:${k}`, v]));
-}

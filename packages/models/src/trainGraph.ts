@@ -2,7 +2,7 @@
 // every parameter, traced once at a fixed batch so one compiled session serves every step.
 // Loss (DDPM "simple" objective, Ho et al. 2020, eq. 14): mean over all elements of (eps_theta - eps)^2.
 import { grad, GraphBuilder, mean, square, sub, type Graph } from '@ddpo/tensor';
-import { paramInputs, type EpsilonModel } from './tinyUnet32.js';
+import { paramInputs, type EpsilonModel } from '@ddpo/policy';
 
 /** A traced denoising-loss graph and the order of its gradient outputs. */
 export interface DenoisingLossGraph {

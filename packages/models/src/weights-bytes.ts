@@ -2,7 +2,8 @@
 // table and checks every parameter's name, dtype and shape. No file system, so a browser page can
 // fetch the shipped weights and call it; loadTinyUnet32 (weights.ts) reads the file and calls it.
 import { DdpoError, decodeSafetensors, type HostTensor } from '@ddpo/tensor';
-import { tinyUnet32, type EpsilonModel } from './tinyUnet32.js';
+import type { EpsilonModel } from '@ddpo/policy';
+import { tinyUnet32 } from './tinyUnet32.js';
 
 /** The weights file does not hold tiny-unet-32's parameters (missing, extra, or wrong shape or dtype). */
 export class WeightsMismatchError extends DdpoError {

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DdpoError, type HostTensor } from '@ddpo/tensor';
-import type { EpsilonModel } from './tinyUnet32.js';
+import type { EpsilonModel } from '@ddpo/policy';
 import { tinyUnet32FromSafetensors } from './weights-bytes.js';
 
 export { WeightsMismatchError } from './weights-bytes.js';

@@ -26,7 +26,7 @@ describe('tiny-unet-32 layer hooks', () => {
     expect(seen.sort()).toEqual(Object.entries(layers).map(([n, l]) => `${n}:${l.kind}`).sort());
     const params = initTinyUnet32(new Rng(0), 2);
     params['cout.bias'] = tensor([0.1, -0.2, 0.3], [3]);
-    const out = evaluate(b.build(), { sample: new Rng(1).normal([1, 3, 32, 32]), timestep: tensor([500], [1]), prompt: tensor([1n], [1], 'int64'), ...paramFeeds(params) });
+    const out = evaluate(b.build(), { sample: new Rng(1).normal([1, 3, 32, 32]), timestep: tensor([500], [1]), prompt: tensor([1n], [1], 'int64'), ...paramFeeds(model, params) });
     const plain = out.plain.toArray();
     expect(plain.some((v) => v !== 0)).toBe(true);
     expect(out.hooked.toArray()).toEqual(plain.map((v) => 2 * v));

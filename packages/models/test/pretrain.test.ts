@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors, type HostTensor, type TensorAdapter } from '@ddpo/tensor';
 import { createOnnxRuntimeAdapter } from '@ddpo/tensor-onnxruntime';
-import { CHECKPOINT_POINTER, loadCheckpoint, pretrain, PretrainError, type PretrainOptions } from '@ddpo/models';
+import { PRETRAIN_CHECKPOINT_POINTER, loadPretrainCheckpoint, pretrain, PretrainError, type PretrainOptions } from '@ddpo/models';
 
 let adapter: TensorAdapter;
 let root: string;
@@ -38,8 +38,8 @@ describe('pretrain', () => {
     expect(losses).toHaveLength(3);
     for (const l of losses) expect(Number.isFinite(l) && l > 0).toBe(true);
     expect(res.stopped).toBe(false);
-    expect(existsSync(path.join(dir, CHECKPOINT_POINTER))).toBe(true);
-    const ck = loadCheckpoint(dir);
+    expect(existsSync(path.join(dir, PRETRAIN_CHECKPOINT_POINTER))).toBe(true);
+    const ck = loadPretrainCheckpoint(dir);
     expect(ck.step).toBe(3);
     const weights = decodeSafetensors(new Uint8Array(readFileSync(res.weightsPath!)));
     expect(Object.keys(weights.tensors)).toHaveLength(95);
@@ -55,13 +55,13 @@ describe('pretrain', () => {
     const first = await pretrain({ ...base(dir), signal: stop.signal, onProgress: (p) => p.step === 2 && stop.abort() });
     expect(first.stopped).toBe(true);
     expect(first.step).toBe(2);
-    expect(loadCheckpoint(dir).step).toBe(2);
+    expect(loadPretrainCheckpoint(dir).step).toBe(2);
     const resumed = await pretrain({ ...base(dir), resume: true });
     expect(resumed.step).toBe(3);
     expect(sameTensors(resumed.params, full.params)).toBe(true);
     expect(sameTensors(resumed.ema, full.ema)).toBe(true);
-    const adamA = loadCheckpoint(path.join(root, 'a')).optimizer as { state: Record<string, { step: number; expAvgSq: { data: Float32Array } }> };
-    const adamB = loadCheckpoint(dir).optimizer as typeof adamA;
+    const adamA = loadPretrainCheckpoint(path.join(root, 'a')).optimizer as { state: Record<string, { step: number; expAvgSq: { data: Float32Array } }> };
+    const adamB = loadPretrainCheckpoint(dir).optimizer as typeof adamA;
     expect(adamB.state['t1.weight'].step).toBe(3);
     expect(Array.from(adamB.state['t1.weight'].expAvgSq.data)).toEqual(Array.from(adamA.state['t1.weight'].expAvgSq.data));
   });

@@ -54,7 +54,7 @@ describe('tiny-unet-32 forward', () => {
       sample: tensor(io.sample, [4, 3, 32, 32]),
       timestep: tensor(io.timestep, [4]),
       prompt: tensor(io.prompt.map(BigInt), [4], 'int64'),
-      ...paramFeeds(golden),
+      ...paramFeeds(tinyUnet32(), golden),
     }).noise_pred;
     expect(out.shape).toEqual([4, 3, 32, 32]);
     let num = 0, den = 0;

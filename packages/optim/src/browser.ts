@@ -17,3 +17,4 @@ export {
   type LoadParamsOptions,
   type SaveParamsOptions,
 } from './codec.js';
+export { adamStateToParts, adamStateFromParts, type AdamStateParts } from './state-codec.js';

@@ -8,6 +8,7 @@ import { HostTensor, decodeSafetensors, encodeSafetensors, tensor } from '@ddpo/
 import type { Adam, AdamHyperparams, AdamParamState, AdamStateDict } from './adam.js';
 import { ParamMismatchError } from './errors.js';
 import { ParamStore, asRecord, type NamedTensors } from './param-store.js';
+import { adamStateToParts } from './state-codec.js';
 
 /** Names starting with this prefix hold optimizer state, never parameters. */
 export const OPTIM_PREFIX = '__optim__/';
@@ -35,13 +36,13 @@ export function encodeParams(params: NamedTensors, options: SaveParamsOptions = 
   const tensors: Record<string, HostTensor> = { ...record };
   const metadata: Record<string, string> = { ...options.metadata };
   if (options.optimizer !== undefined) {
-    const dict = options.optimizer.stateDict();
-    for (const [name, s] of Object.entries(dict.state)) {
-      tensors[`${OPTIM_PREFIX}exp_avg/${name}`] = s.expAvg;
-      tensors[`${OPTIM_PREFIX}exp_avg_sq/${name}`] = s.expAvgSq;
-      tensors[`${OPTIM_PREFIX}step/${name}`] = tensor([BigInt(s.step)], [], 'int64');
+    const parts = adamStateToParts(options.optimizer.stateDict());
+    for (const [name, step] of Object.entries(parts.steps)) {
+      tensors[`${OPTIM_PREFIX}exp_avg/${name}`] = parts.tensors[`exp_avg/${name}`];
+      tensors[`${OPTIM_PREFIX}exp_avg_sq/${name}`] = parts.tensors[`exp_avg_sq/${name}`];
+      tensors[`${OPTIM_PREFIX}step/${name}`] = tensor([BigInt(step)], [], 'int64');
     }
-    metadata[OPTIM_META_KEY] = JSON.stringify(dict.hyper);
+    metadata[OPTIM_META_KEY] = JSON.stringify(parts.hyper);
   }
   return encodeSafetensors(tensors, metadata);
 }

@@ -14,3 +14,4 @@ export {
   type SaveParamsOptions,
 } from './codec.js';
 export { loadParams, saveParams, writeFileAtomic, writeFileAtomicSync } from './io.js';
+export { adamStateToParts, adamStateFromParts, type AdamStateParts } from './state-codec.js';

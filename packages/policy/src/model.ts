@@ -5,7 +5,7 @@ import { ParamsError } from './errors.js';
 
 /**
  * A noise-prediction network eps_theta(x_t, t, c) that adds itself to a graph. @ddpo/models'
- * tiny-unet-32 implements it structurally (it does not import this package).
+ * tiny-unet-32 implements it (@ddpo/models imports this contract; it is declared only here).
  *
  * @example
  * const eps = model.apply(params, sample, cast(timestep, 'float32'), prompt); // [B, ...sampleShape]

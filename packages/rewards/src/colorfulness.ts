@@ -4,6 +4,7 @@
 // Used here as a held-out validation reward: it was not used to choose any training setting.
 import { checkImages, imagesToUint8, type Images, type RgbImage } from './images.js';
 import { defineReward, type RewardFn } from './reward.js';
+import type { RewardEntry } from './registry.js';
 
 /**
  * Hasler–Süsstrunk colourfulness of one 8-bit RGB image, on the 0..255 scale (0 for any grey image;
@@ -43,3 +44,10 @@ export function colorfulness(): RewardFn {
     return imagesToUint8(images).map((img) => colorfulnessOf(img) / 100);
   });
 }
+
+/** `--reward colorfulness`. */
+export const colorfulnessEntry: RewardEntry = {
+  name: 'colorfulness',
+  help: 'Hasler–Süsstrunk colourfulness / 100',
+  create: () => colorfulness(),
+};

@@ -106,3 +106,16 @@ export class RewardContractError extends DdpoError {
  * pearson([1, 2], [1]); // throws RewardDataError: lengths 2 and 1
  */
 export class RewardDataError extends DdpoError {}
+
+/**
+ * A built-in reward name that no registry entry has, or options a built-in reward cannot work with
+ * (e.g. only one of the two CLIP files). `reward` names it; the message says what to give instead.
+ *
+ * @example
+ * registry.create('beauty'); // throws RewardSpecError: unknown reward 'beauty'; expected compressibility | ...
+ */
+export class RewardSpecError extends DdpoError {
+  constructor(readonly reward: string, message: string) {
+    super(message);
+  }
+}

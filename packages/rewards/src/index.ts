@@ -3,7 +3,7 @@
  * rewards (JPEG compressibility/incompressibility, the LAION aesthetic predictor), a remote reward over
  * HTTP, combinators, reward-head training from ratings, and a contract every reward must pass.
  */
-export { InvalidRewardError, InvalidImagesError, RemoteRewardError, OptionalDependencyError, RewardHeadError, RewardContractError, RewardDataError } from './errors.js';
+export { InvalidRewardError, InvalidImagesError, RemoteRewardError, OptionalDependencyError, RewardHeadError, RewardContractError, RewardDataError, RewardSpecError } from './errors.js';
 export type { InvalidRewardKind, RemoteRewardErrorKind } from './errors.js';
 export { checkImages, imagesToUint8, roundHalfEven, sliceImages } from './images.js';
 export { encodePng } from './png.js';
@@ -12,9 +12,9 @@ export { defineReward, callReward, checkRewards } from './reward.js';
 export type { RewardFn, RewardBody, RewardMetadata, DefineRewardOptions } from './reward.js';
 export { weightedSum, normalizeReward, estimateRewardStats, clipReward } from './combinators.js';
 export type { WeightedTerm, RewardStats } from './combinators.js';
-export { encodeJpeg, jpegSizes, jpegCompressibility, jpegIncompressibility } from './jpeg.js';
+export { encodeJpeg, jpegSizes, jpegCompressibility, jpegIncompressibility, compressibilityEntry, incompressibilityEntry } from './jpeg.js';
 export type { JpegRewardOptions } from './jpeg.js';
-export { colorfulness, colorfulnessOf } from './colorfulness.js';
+export { colorfulness, colorfulnessOf, colorfulnessEntry } from './colorfulness.js';
 export { resizeBicubic } from './resize.js';
 export { clipPreprocess, centerCrop, shortestEdgeSize, CLIP_MEAN, CLIP_STD } from './clip-preprocess.js';
 export { makeRewardHead, applyHead, headInputSize, headToSafetensors, headFromSafetensors, saveRewardHead, loadRewardHead, HEAD_METADATA_KEY } from './head.js';
@@ -30,3 +30,6 @@ export { remoteReward } from './remote.js';
 export type { RemoteRewardOptions, RemoteRewardRequest } from './remote.js';
 export { rewardContract, contractImages } from './contract.js';
 export type { RewardContractOptions, RewardContractCase } from './contract.js';
+export { RewardRegistry } from './registry.js';
+export type { RewardEntry, RewardEntryOptions } from './registry.js';
+export { REWARD_ENTRIES } from './builtins.js';

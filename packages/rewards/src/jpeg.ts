@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import { imagesToUint8, type Images, type RgbImage } from './images.js';
 import { defineReward, type RewardFn } from './reward.js';
+import type { RewardEntry } from './registry.js';
 
 /** The JFIF APP0 segment libjpeg (and so Pillow) writes by default: JFIF 1.01, no density units, 1:1, no thumbnail. */
 const JFIF_APP0 = Uint8Array.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
@@ -76,3 +77,21 @@ export function jpegCompressibility(opts: JpegRewardOptions = {}): RewardFn {
     batchSize: opts.batchSize,
   });
 }
+
+/** `--reward compressibility`: the reference's default reward. */
+export const compressibilityEntry: RewardEntry = {
+  name: 'compressibility',
+  aliases: ['jpeg-compressibility'],
+  label: 'jpeg-compressibility',
+  help: 'minus the JPEG size in kB at quality 95 (the paper\'s compressibility)',
+  create: () => jpegCompressibility(),
+};
+
+/** `--reward incompressibility`. */
+export const incompressibilityEntry: RewardEntry = {
+  name: 'incompressibility',
+  aliases: ['jpeg-incompressibility'],
+  label: 'jpeg-incompressibility',
+  help: 'the JPEG size in kB at quality 95 (the paper\'s incompressibility)',
+  create: () => jpegIncompressibility(),
+};

@@ -1,10 +1,10 @@
 // A runner-agnostic conformance check for adapters that run where vitest cannot (a browser page):
-// the first case of every primitive from @ddpo/tensor-onnxruntime's conformance cases, value and
-// gradient against the reference interpreter, within a tolerance table. Returns one result per case
-// instead of asserting, so a page can report them and a Node test can assert them. Kept in this one
-// file so it can switch to the shared runner-agnostic case list of @ddpo/tensor/testing when that lands.
+// the first case of every primitive from the shared case list of @ddpo/tensor/testing (the list the
+// Node adapter's suite runs), value and gradient against the reference interpreter, within a tolerance
+// table. Returns one result per case instead of asserting, so a page can report them and a Node test
+// can assert them.
 import { evaluate, type HostTensor, type TensorAdapter } from '@ddpo/tensor';
-import { caseFeeds, caseGraph, conformanceCases, DEVICE_TOLERANCES, toleranceOf, type ConformanceCase, type ToleranceTable } from '@ddpo/tensor-onnxruntime';
+import { caseFeeds, caseGraph, conformanceCases, DEVICE_TOLERANCES, toleranceOf, type ConformanceCase, type ToleranceTable } from '@ddpo/tensor/testing';
 
 /** The names of the cases run: the first case of each primitive (every primitive is covered once). */
 export const CONFORMANCE_SUBSET: readonly string[] = (() => {

@@ -2,7 +2,7 @@
 // the conformance subset, caching, typed errors. The page run in headless Chromium is tools/test/web-page.test.ts.
 import { describe, expect, it } from 'vitest';
 import { add, GraphBuilder, matmul, tensor } from '@ddpo/tensor';
-import { conformanceCases } from '@ddpo/tensor-onnxruntime';
+import { conformanceCases } from '@ddpo/tensor/testing';
 import {
   CONFORMANCE_SUBSET, createOnnxRuntimeWebAdapter, runConformanceSubset, UnknownWebDeviceError, WebGpuUnavailableInPageError,
 } from '@ddpo/tensor-onnxruntime-web';

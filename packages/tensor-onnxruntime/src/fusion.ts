@@ -3,7 +3,7 @@
 // recognisable chains become single ONNX ops, and the zero-valued terms that carry custom gradients
 // (`x - stopGradient(x)`) are folded away. Planning is demand-driven: nodes only a fused pattern
 // reads are never lowered. Measurements: docs/benchmarks.md.
-import { tensor, type AnyNode, type Graph } from '@ddpo/tensor';
+import { OP_CLASSES, tensor, type AnyNode, type Graph, type Primitive } from '@ddpo/tensor';
 import type { LowerContext } from './lower.js';
 import { emitNchwcConv } from './nchwc.js';
 
@@ -41,6 +41,19 @@ class View {
 }
 
 /**
+ * Ops whose value is zero wherever their first operand is: every movement op but those that bring in
+ * other values (concat: its other operands; pad: its pad value), neg, div (of a zero), reduceSum and
+ * stopGradient. Read from the op classes of @ddpo/tensor, so a new movement op is covered or refused here.
+ */
+const ZERO_FOLLOWS_FIRST: ReadonlySet<Primitive> = new Set<Primitive>([
+  ...OP_CLASSES.movement.filter((p) => p !== 'concat' && p !== 'pad'),
+  'neg',
+  'div',
+  'reduceSum',
+  'stopGradient',
+]);
+
+/**
  * Which nodes are exactly zero for finite inputs: `sub(x, stopGradient(x))` (the carrier of a
  * custom gradient) and whatever maps zeros to zeros (mul by anything, neg, div of a zero, sums,
  * movement). The value differs from the literal evaluation only where x is +-Infinity or NaN.
@@ -59,17 +72,8 @@ function zeroNodes(v: View): Uint8Array {
       case 'mul':
         zero[n.id] = zero[a] | zero[b];
         break;
-      case 'div':
-      case 'neg':
-      case 'reduceSum':
-      case 'reshape':
-      case 'transpose':
-      case 'broadcastTo':
-      case 'slice':
-      case 'stopGradient':
-        zero[n.id] = zero[a];
-        break;
       default:
+        if (ZERO_FOLLOWS_FIRST.has(n.op)) zero[n.id] = zero[a];
         break;
     }
   }
@@ -266,8 +270,8 @@ function broadcastShape(shapes: readonly (readonly number[])[]): number[] | unde
   return out;
 }
 
-/** Elementwise ops whose ONNX lowering broadcasts its operands itself. */
-const BROADCASTING = new Set<AnyNode['op']>(['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'where']);
+/** Elementwise ops whose ONNX lowering broadcasts its operands itself (the float-valued ones: binary and select). */
+const BROADCASTING: ReadonlySet<Primitive> = new Set<Primitive>([...OP_CLASSES.binary, ...OP_CLASSES.select]);
 
 /**
  * Operands of a broadcasting elementwise float node with broadcastTo inputs replaced by what they

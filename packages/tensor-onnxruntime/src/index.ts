@@ -31,4 +31,3 @@ export {
   type OnnxTensorInfo,
 } from './import/import.js';
 export { exportOnnxModel, type ExportOptions } from './export.js';
-export { conformanceCases, caseGraph, caseFeeds, SPECIAL_VALUES, type ConformanceCase, type CaseInput, type InputKind } from './conformance-cases.js';

@@ -1,7 +1,6 @@
 /**
  * @ddpo/tensor-onnxruntime, runtime-free part (the package's `browser` export condition): IR -> ONNX
- * lowering, ONNX import/export, device lowering choices, tolerance tables, errors and the conformance
- * cases. Nothing here imports onnxruntime-node or a `node:` module, so a browser adapter
+ * lowering, ONNX import/export, device lowering choices, tolerance tables and errors. Nothing here imports onnxruntime-node or a `node:` module, so a browser adapter
  * (@ddpo/tensor-onnxruntime-web) lowers graphs with exactly the code the Node adapter uses.
  */
 export { lowerings, lowerGraph, serializeModel, type Lowering, type LowerContext, type LowerOptions } from './lower.js';
@@ -22,4 +21,3 @@ export {
 } from './errors.js';
 export { importOnnxModel, SUPPORTED_ONNX_OPS, type ImportOptions, type ImportedOnnxModel, type OnnxTensorInfo } from './import/import.js';
 export { exportOnnxModel, type ExportOptions } from './export.js';
-export { conformanceCases, caseGraph, caseFeeds, SPECIAL_VALUES, type ConformanceCase, type CaseInput, type InputKind } from './conformance-cases.js';

@@ -8,6 +8,7 @@ import {
   type Conv2dOptions, type Graph, type HostTensor, type Sym, type TensorMap,
 } from '@ddpo/tensor';
 import { createOnnxRuntimeAdapter, FUSIONS, lowerGraph, NCHWC_DOMAIN, nchwcBlockSize } from '@ddpo/tensor-onnxruntime';
+import { maxRelativeError } from '@ddpo/tensor/testing';
 
 /** Op types of the lowered model, as `domain:Op` for non-default domains. */
 function opTypes(graph: Graph, nchwcBlock = 0): string[] {
@@ -38,15 +39,10 @@ function feedsFor(graph: Graph, seed: number, scale = 1): TensorMap {
   return out;
 }
 
+/** max |got - want| <= tol * max(1, max |want|). */
 function expectClose(got: HostTensor, want: HostTensor, tol = 2e-5): void {
   expect([...got.shape]).toEqual([...want.shape]);
-  const g = got.data as Float32Array;
-  const w = want.data as Float32Array;
-  let scale = 0;
-  for (const v of w) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i] - w[i]));
-  expect(worst).toBeLessThanOrEqual(tol * Math.max(1, scale));
+  expect(maxRelativeError(got, want, 1)).toBeLessThanOrEqual(tol);
 }
 
 /** Runs `graph` on ORT (NCHWc as probed) and on the interpreter; compares every output. */

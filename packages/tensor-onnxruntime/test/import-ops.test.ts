@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate, HostTensor, Rng, tensor, type DType, type TensorMap } from '@ddpo/tensor';
 import { createOnnxRuntimeAdapter, importOnnxModel, toOrtTensor, fromOrtTensor } from '@ddpo/tensor-onnxruntime';
+import { assertAllClose } from '@ddpo/tensor/testing';
 import { onnxModel, type ModelSpec } from './onnx-builder.js';
 
 const i64 = (v: number[], shape = [v.length]) => tensor(v.map(BigInt), shape, 'int64');
@@ -88,14 +89,9 @@ async function runRaw(bytes: Uint8Array, feeds: TensorMap): Promise<TensorMap> {
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, fromOrtTensor(v)]));
 }
 
+/** |got - want| <= tol (1 + |want|) elementwise, same dtype and shape. */
 function expectClose(got: HostTensor, want: HostTensor, tol: number, what: string): void {
-  expect(got.shape, what).toEqual(want.shape);
-  expect(got.dtype, what).toBe(want.dtype);
-  const g = got.toArray();
-  const w = want.toArray();
-  for (let i = 0; i < w.length; i++) {
-    if (Math.abs(g[i] - w[i]) > tol * (1 + Math.abs(w[i]))) expect.fail(`${what}: element ${i} is ${g[i]}, ONNX Runtime gives ${w[i]} (tolerance ${tol})`);
-  }
+  assertAllClose(got, want, { what: `${what} (ONNX Runtime on the raw model is the reference)`, rtol: tol, atol: tol, sameDtypeAndShape: true });
 }
 
 describe('ONNX import, op by op, against ONNX Runtime on the same model', async () => {

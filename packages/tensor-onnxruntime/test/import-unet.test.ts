@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate, grad, GraphBuilder, mean, mul, tensor, type HostTensor, type TensorMap } from '@ddpo/tensor';
+import { maxRelativeError } from '@ddpo/tensor/testing';
 import { createOnnxRuntimeAdapter, DEVICE_TOLERANCES, exportOnnxModel, fromOrtTensor, importOnnxModel, toOrtTensor, webGpuStatus } from '@ddpo/tensor-onnxruntime';
 
 const dir = new URL('./fixtures/', import.meta.url);
@@ -19,19 +20,6 @@ const inputs = {
   prompt: tensor(io.prompt.map(BigInt), [4], 'int64'),
 };
 const golden = tensor(io.noise_pred, io.shape);
-
-/** max |got - want| / max |want|: the golden README's "about 1e-5 relative in float32". */
-function relErr(got: HostTensor, want: HostTensor): number {
-  const g = got.toArray();
-  const w = want.toArray();
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < w.length; i++) {
-    num = Math.max(num, Math.abs(g[i] - w[i]));
-    den = Math.max(den, Math.abs(w[i]));
-  }
-  return num / den;
-}
 
 describe('tiny-unet-32 exported by PyTorch', async () => {
   const adapter = await createOnnxRuntimeAdapter();
@@ -54,9 +42,9 @@ describe('tiny-unet-32 exported by PyTorch', async () => {
   it('reproduces PyTorch noise_pred on ORT and on the reference interpreter', async () => {
     const feeds = { ...inputs, ...m.params };
     const ortOut = (await (await adapter.compile(m.graph)).run(feeds)).noise_pred;
-    expect(relErr(ortOut, golden)).toBeLessThan(1e-5);
+    expect(maxRelativeError(ortOut, golden)).toBeLessThan(1e-5);
     const refOut = evaluate(m.graph, feeds).noise_pred;
-    expect(relErr(refOut, golden)).toBeLessThan(1e-5);
+    expect(maxRelativeError(refOut, golden)).toBeLessThan(1e-5);
   });
 
   it('differentiates through the imported model: ORT gradients match the reference interpreter', async () => {
@@ -84,7 +72,7 @@ describe('tiny-unet-32 exported by PyTorch', async () => {
     const ref = evaluate(graph, feedVals);
     for (const n of names) {
       expect(viaOrt[`d:${n}`].shape).toEqual(m1.params[n].shape);
-      expect(relErr(viaOrt[`d:${n}`], ref[`d:${n}`]), n).toBeLessThan(1e-4);
+      expect(maxRelativeError(viaOrt[`d:${n}`], ref[`d:${n}`]), n).toBeLessThan(1e-4);
       expect(Math.max(...ref[`d:${n}`].toArray().map(Math.abs)), `${n} gradient is not all zero`).toBeGreaterThan(0);
     }
   });
@@ -102,7 +90,7 @@ describe('tiny-unet-32 exported by PyTorch', async () => {
     expect(g.inputs.map((i) => i.name)).toEqual(['sample', 'prompt', 't1', ...Object.keys(m1.params), 't2']);
     const feeds = { sample: tensor(io.sample.slice(0, 3072), [1, 3, 32, 32]), prompt: tensor([0n], [1], 'int64'), t1: tensor([999], [1]), t2: tensor([999], [1]), ...m1.params };
     const out = await (await adapter.compile(g)).run(feeds);
-    expect(relErr(out.y1, tensor(io.noise_pred.slice(0, 3072), [1, 3, 32, 32]))).toBeLessThan(1e-5);
+    expect(maxRelativeError(out.y1, tensor(io.noise_pred.slice(0, 3072), [1, 3, 32, 32]))).toBeLessThan(1e-5);
     expect(out.y2.toArray()).toEqual(out.y1.toArray());
   });
 
@@ -111,7 +99,7 @@ describe('tiny-unet-32 exported by PyTorch', async () => {
     const session = await ort.InferenceSession.create(out);
     expect([...session.inputNames]).toEqual(['sample', 'timestep', 'prompt']);
     const r = await session.run(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, toOrtTensor(v)])));
-    expect(relErr(fromOrtTensor(r.noise_pred), golden)).toBeLessThan(1e-5);
+    expect(maxRelativeError(fromOrtTensor(r.noise_pred), golden)).toBeLessThan(1e-5);
     await session.release();
   });
 
@@ -121,7 +109,7 @@ describe('tiny-unet-32 exported by PyTorch', async () => {
     expect(again.inputs).toEqual(m.inputs);
     const a = (await (await adapter.compile(m.graph)).run({ ...inputs, ...m.params })).noise_pred;
     const b = (await (await adapter.compile(again.graph)).run({ ...inputs, ...again.params })).noise_pred;
-    expect(relErr(b, a)).toBeLessThan(1e-6);
+    expect(maxRelativeError(b, a)).toBeLessThan(1e-6);
   });
 });
 
@@ -133,7 +121,7 @@ describe.skipIf(!gpu.available)(`tiny-unet-32 exported by PyTorch, on WebGPU ${g
       expect(adapter.name).toBe('onnxruntime-webgpu');
       const m = importOnnxModel(bytes, { batchSize: 4 });
       const out = (await (await adapter.compile(m.graph)).run({ ...inputs, ...m.params })).noise_pred;
-      expect(relErr(out, golden)).toBeLessThan(DEVICE_TOLERANCES.webgpu.model.forward);
+      expect(maxRelativeError(out, golden)).toBeLessThan(DEVICE_TOLERANCES.webgpu.model.forward);
     } finally {
       await adapter.dispose();
     }

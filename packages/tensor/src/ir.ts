@@ -70,20 +70,57 @@ export interface PrimitiveParams {
 /** The primitive names. */
 export type Primitive = keyof PrimitiveParams;
 
-/** Every primitive name, in a fixed order (useful to generate tests over all of them). */
-export const PRIMITIVES = [
-  'input', 'constant',
-  'neg', 'exp', 'log', 'sqrt', 'sin', 'cos',
-  'add', 'sub', 'mul', 'div', 'pow', 'max', 'min',
-  'less', 'greater', 'equal', 'where', 'cast', 'stopGradient',
-  'reduceSum', 'reduceMax',
-  'reshape', 'transpose', 'broadcastTo', 'slice', 'concat', 'pad',
-  'matmul', 'conv2d', 'gather',
-] as const satisfies readonly Primitive[];
+/**
+ * The primitives by class, declared once (as tinygrad's GroupOp): the primitive list, the family
+ * unions (UnaryPrim, MovementPrim, ...) and backend code that treats a class alike (e.g. the ONNX
+ * fusions) all derive from it. Adding a primitive: a key in PrimitiveParams and a place here (tsc
+ * fails until both exist).
+ */
+export const OP_CLASSES = {
+  leaf: ['input', 'constant'],
+  /** Elementwise float functions of one operand. */
+  unary: ['neg', 'exp', 'log', 'sqrt', 'sin', 'cos'],
+  /** Elementwise functions of two operands of one dtype, broadcasting. */
+  binary: ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'],
+  /** Elementwise comparisons: bool output, no gradient. */
+  compare: ['less', 'greater', 'equal'],
+  /** where(cond, a, b), broadcasting all three. */
+  select: ['where'],
+  /** One operand to the same shape: dtype conversion, gradient stop. */
+  convert: ['cast', 'stopGradient'],
+  reduce: ['reduceSum', 'reduceMax'],
+  movement: ['reshape', 'transpose', 'broadcastTo', 'slice', 'concat', 'pad'],
+  linalg: ['matmul', 'conv2d', 'gather'],
+} as const satisfies Record<string, readonly Primitive[]>;
 
-// A missing or extra name in PRIMITIVES fails here.
-type _Exhaustive = Exclude<Primitive, (typeof PRIMITIVES)[number]> extends never ? true : never;
-export const _primitivesExhaustive: _Exhaustive = true;
+/** A class of primitives (a key of OP_CLASSES). */
+export type OpClass = keyof typeof OP_CLASSES;
+/** The primitives of class C. */
+export type PrimitiveOf<C extends OpClass> = (typeof OP_CLASSES)[C][number];
+/** The leaf primitives (input, constant). */
+export type LeafPrim = PrimitiveOf<'leaf'>;
+/** The elementwise unary primitives. */
+export type UnaryPrim = PrimitiveOf<'unary'>;
+/** The elementwise binary primitives. */
+export type BinaryPrim = PrimitiveOf<'binary'>;
+/** The comparison primitives. */
+export type ComparePrim = PrimitiveOf<'compare'>;
+/** Every elementwise primitive (unary, binary, compare, select, convert). */
+export type ElementwisePrim = PrimitiveOf<'unary' | 'binary' | 'compare' | 'select' | 'convert'>;
+/** The reduction primitives. */
+export type ReducePrim = PrimitiveOf<'reduce'>;
+/** The movement primitives. */
+export type MovementPrim = PrimitiveOf<'movement'>;
+/** The linear-algebra primitives. */
+export type LinalgPrim = PrimitiveOf<'linalg'>;
+
+/** Every primitive name, class by class in OP_CLASSES order (useful to generate tests over all of them). */
+export const PRIMITIVES: readonly Primitive[] = Object.values(OP_CLASSES).flat();
+
+// A primitive of PrimitiveParams missing from OP_CLASSES fails here (an extra one fails the `satisfies` above).
+type _Exhaustive = Exclude<Primitive, PrimitiveOf<OpClass>> extends never ? true : never;
+const _exhaustive: _Exhaustive = true;
+void _exhaustive;
 
 /** Shape and dtype of a value. */
 export interface TypeInfo {

@@ -6,7 +6,7 @@ import {
   DTypeError, GraphBuilder, ShapeError, add, cast, cos, div, equal, evaluate, exp, greater, less, log, maximum,
   minimum, mul, neg, pow, sin, sqrt, sub, tensor, where, type DType, type HostTensor, type Sym,
 } from '@ddpo/tensor';
-import { expectAllClose } from './helpers.js';
+import { assertAllClose } from '@ddpo/tensor/testing';
 
 /** Evaluates f on constant operands. */
 function run(f: (...xs: Sym[]) => Sym, ...xs: HostTensor[]): HostTensor {
@@ -22,16 +22,16 @@ describe('unary kernels', () => {
   it.each<[string, (x: Sym) => Sym, (v: number) => number]>([
     ['neg', neg, (v) => -v], ['exp', exp, Math.exp], ['log', log, Math.log], ['sqrt', sqrt, Math.sqrt], ['sin', sin, Math.sin], ['cos', cos, Math.cos],
   ])('%s matches Math in float64 and rounds like float32', (_name, f, ref) => {
-    expectAllClose(run(f, f64(x)), x.map(ref), { rtol: 0, atol: 0 });
+    assertAllClose(run(f, f64(x)), x.map(ref), { rtol: 0, atol: 0 });
     const y32 = run(f, tensor(x, [4], 'float32'));
     expect(y32.dtype).toBe('float32');
-    expectAllClose(y32, x.map((v) => Math.fround(ref(Math.fround(v)))), { rtol: 0, atol: 0 });
+    assertAllClose(y32, x.map((v) => Math.fround(ref(Math.fround(v)))), { rtol: 0, atol: 0 });
   });
 
   it('defines the edge cases: log 0 = -Inf, log -1 = NaN, sqrt -1 = NaN, exp overflow = Inf', () => {
-    expectAllClose(run(log, f64([0, -1])), [-Infinity, NaN]);
-    expectAllClose(run(sqrt, f64([-1, 0])), [NaN, 0]);
-    expectAllClose(run(exp, tensor([100], [1], 'float32')), [Infinity]); // e^100 > float32 max
+    assertAllClose(run(log, f64([0, -1])), [-Infinity, NaN]);
+    assertAllClose(run(sqrt, f64([-1, 0])), [NaN, 0]);
+    assertAllClose(run(exp, tensor([100], [1], 'float32')), [Infinity]); // e^100 > float32 max
   });
 
   it('rejects exp of an int with a DTypeError naming the op', () => {
@@ -44,35 +44,35 @@ describe('unary kernels', () => {
 describe('binary kernels', () => {
   it('broadcasts [2,1] with [3] to [2,3]', () => {
     // [[1], [2]] + [10, 20, 30]
-    expectAllClose(run(add, f64([1, 2], [2, 1]), f64([10, 20, 30], [3])), [11, 21, 31, 12, 22, 32], { shape: [2, 3] });
+    assertAllClose(run(add, f64([1, 2], [2, 1]), f64([10, 20, 30], [3])), [11, 21, 31, 12, 22, 32], { shape: [2, 3] });
   });
 
   it('rounds float32 results once, like float32 hardware', () => {
     const a = [0.1, 1e8, 1 / 3], b = [0.2, 1, 3];
     const r = (f: (a: number, b: number) => number) => a.map((v, i) => Math.fround(f(Math.fround(v), Math.fround(b[i]))));
     const A = tensor(a, [3], 'float32'), B = tensor(b, [3], 'float32');
-    expectAllClose(run(add, A, B), r((x, y) => x + y), { rtol: 0, atol: 0 });
-    expectAllClose(run(mul, A, B), r((x, y) => x * y), { rtol: 0, atol: 0 });
-    expectAllClose(run(div, A, B), r((x, y) => x / y), { rtol: 0, atol: 0 });
+    assertAllClose(run(add, A, B), r((x, y) => x + y), { rtol: 0, atol: 0 });
+    assertAllClose(run(mul, A, B), r((x, y) => x * y), { rtol: 0, atol: 0 });
+    assertAllClose(run(div, A, B), r((x, y) => x / y), { rtol: 0, atol: 0 });
     // 1e8 + 1 is not representable in float32: the sum stays 1e8.
     expect(run(add, A, B).data[1]).toBe(1e8);
   });
 
   it('defines 0/0 = NaN, 1/0 = Inf and NaN propagation through maximum/minimum', () => {
-    expectAllClose(run(div, f64([0, 1, -1]), f64([0, 0, 0])), [NaN, Infinity, -Infinity]);
-    expectAllClose(run(maximum, f64([NaN, 1, 2]), f64([0, NaN, 1])), [NaN, NaN, 2]);
-    expectAllClose(run(minimum, f64([NaN, 1, 2]), f64([0, NaN, 1])), [NaN, NaN, 1]);
+    assertAllClose(run(div, f64([0, 1, -1]), f64([0, 0, 0])), [NaN, Infinity, -Infinity]);
+    assertAllClose(run(maximum, f64([NaN, 1, 2]), f64([0, NaN, 1])), [NaN, NaN, 2]);
+    assertAllClose(run(minimum, f64([NaN, 1, 2]), f64([0, NaN, 1])), [NaN, NaN, 1]);
   });
 
   it('follows C pow: 1^NaN = 1, 0^0 = 1, (-8)^(1/3) = NaN, (-2)^3 = -8', () => {
-    expectAllClose(run(pow, f64([1, 0, -8, -2]), f64([NaN, 0, 1 / 3, 3])), [1, 1, NaN, -8]);
+    assertAllClose(run(pow, f64([1, 0, -8, -2]), f64([NaN, 0, 1 / 3, 3])), [1, 1, NaN, -8]);
   });
 
   it('does integer arithmetic on int32 (wrapping, truncating division, x/0 = 0) and int64', () => {
     const i32 = (v: number[]) => tensor(v, [v.length], 'int32');
-    expectAllClose(run(div, i32([7, -7, 5]), i32([2, 2, 0])), [3, -3, 0]);
-    expectAllClose(run(add, i32([2147483647]), i32([1])), [-2147483648]);
-    expectAllClose(run(mul, i32([65536]), i32([65536])), [0]);
+    assertAllClose(run(div, i32([7, -7, 5]), i32([2, 2, 0])), [3, -3, 0]);
+    assertAllClose(run(add, i32([2147483647]), i32([1])), [-2147483648]);
+    assertAllClose(run(mul, i32([65536]), i32([65536])), [0]);
     const i64 = (v: bigint[]) => tensor(v, [v.length], 'int64');
     const r = run(sub, i64([9007199254740993n, 5n]), i64([1n, 7n]));
     expect(r.dtype).toBe('int64');
@@ -85,7 +85,7 @@ describe('binary kernels', () => {
     const y = sub(10, x);
     expect(y.dtype).toBe('int32');
     b.output('y', y);
-    expectAllClose(evaluate(b.build(), { x: tensor([3, 4], [2], 'int32') }).y, [7, 6]);
+    assertAllClose(evaluate(b.build(), { x: tensor([3, 4], [2], 'int32') }).y, [7, 6]);
   });
 
   it('names op, shapes and expectation on a broadcast mismatch', () => {
@@ -114,7 +114,7 @@ describe('comparisons, where and cast', () => {
 
   it('where broadcasts condition and both branches', () => {
     const c = tensor([1, 0], [2, 1], 'bool');
-    expectAllClose(run(where, c, f64([1, 2, 3], [3]), f64([-1], [1])), [1, 2, 3, -1, -1, -1], { shape: [2, 3] });
+    assertAllClose(run(where, c, f64([1, 2, 3], [3]), f64([-1], [1])), [1, 2, 3, -1, -1, -1], { shape: [2, 3] });
   });
 
   it('where requires a bool condition', () => {

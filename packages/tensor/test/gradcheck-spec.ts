@@ -6,7 +6,7 @@ import {
   reshape, sin, slice, sqrt, squeeze, sub, sum, transpose, unsqueeze, where,
   type HostTensor, type Sym,
 } from '@ddpo/tensor';
-import { randomTensor } from './helpers.js';
+import { randomTensor } from '@ddpo/tensor/testing';
 
 /** One gradient check: a name, float64 inputs and the graph to differentiate. */
 export interface GradSpec {

@@ -2,7 +2,7 @@
 // and never alias feeds or constants, compiling caches per Graph object.
 import { describe, expect, it } from 'vitest';
 import { FeedError, GraphBuilder, ReferenceAdapter, add, evaluate, exp, mul, sum, tensor, type Graph } from '@ddpo/tensor';
-import { expectAllClose } from './helpers.js';
+import { assertAllClose } from '@ddpo/tensor/testing';
 
 function graph(): Graph {
   const b = new GraphBuilder();
@@ -16,8 +16,8 @@ function graph(): Graph {
 describe('evaluate', () => {
   it('runs nodes in order and returns every output', () => {
     const out = evaluate(graph(), { x: tensor([0, 1, 2]) });
-    expectAllClose(out.y, [Math.fround(2 * (Math.fround(1) + Math.fround(Math.E) + Math.fround(Math.exp(2))))], { rtol: 1e-6 });
-    expectAllClose(out.z, [1, 2, 3]);
+    assertAllClose(out.y, [Math.fround(2 * (Math.fround(1) + Math.fround(Math.E) + Math.fround(Math.exp(2))))], { rtol: 1e-6 });
+    assertAllClose(out.z, [1, 2, 3]);
   });
 
   it('copies an output that is a feed', () => {
@@ -48,7 +48,7 @@ describe('ReferenceAdapter', () => {
     await adapter.compile(graph());
     expect(adapter.compiledCount).toBe(2);
     const { z } = await c1.run({ x: tensor([1, 2, 3]) });
-    expectAllClose(z, [2, 3, 4]);
+    assertAllClose(z, [2, 3, 4]);
     expect(adapter.name).toBe('reference');
   });
 

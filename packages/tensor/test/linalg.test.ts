@@ -18,7 +18,8 @@ import {
   type HostTensor,
   type Sym,
 } from '@ddpo/tensor';
-import { expectAllClose, gradCheck, randomTensor, runGraph } from './helpers.js';
+import { assertAllClose, gradCheck, randomTensor } from '@ddpo/tensor/testing';
+import { runGraph } from './helpers.js';
 
 /** Direct 7-loop convolution (the definition, ONNX Conv), independent of the im2col kernel. */
 function directConv(x: HostTensor, w: HostTensor, s: number[], p: number[], d: number[]): number[] {
@@ -44,7 +45,7 @@ function directConv(x: HostTensor, w: HostTensor, s: number[], p: number[], d: n
 describe('matmul', () => {
   it('multiplies a hand-worked 2x2 case', () => {
     const y = runGraph({ a: tensor([1, 2, 3, 4], [2, 2]), b: tensor([5, 6, 7, 8], [2, 2]) }, ({ a, b }) => matmul(a, b));
-    expectAllClose(y, [19, 22, 43, 50], { shape: [2, 2] });
+    assertAllClose(y, [19, 22, 43, 50], { shape: [2, 2] });
   });
 
   it('broadcasts batch dimensions (ONNX MatMul)', () => {
@@ -55,7 +56,7 @@ describe('matmul', () => {
     // Element [1, 2, 0, 4] = sum_k a[1, 0, 0, k] * b[2, k, 4].
     let want = 0;
     for (let k = 0; k < 4; k++) want += (a.get(1, 0, 0, k) as number) * (b.get(2, k, 4) as number);
-    expectAllClose([y.get(1, 2, 0, 4) as number], [want]);
+    assertAllClose([y.get(1, 2, 0, 4) as number], [want]);
   });
 
   it('rounds float32 outputs of a float64 accumulation', () => {
@@ -93,7 +94,7 @@ describe('conv2d', () => {
     [{ stride: 2, padding: 1 }, [1, 1, 2, 2], [4, 18, 36, 77]],
     [{ dilation: 2 }, [1, 1, 1, 1], [64]],
   ] as [Conv2dOptions, number[], number[]][])('hand-worked case %j', (opts, shape, want) => {
-    expectAllClose(runGraph({ x: x33, w: w22 }, (s) => conv2d(s.x, s.w, opts)), want, { shape });
+    assertAllClose(runGraph({ x: x33, w: w22 }, (s) => conv2d(s.x, s.w, opts)), want, { shape });
   });
 
   it.each([
@@ -105,7 +106,7 @@ describe('conv2d', () => {
     const w = randomTensor(ws, 6);
     const p = opts.padding === undefined ? [0, 0, 0, 0] : typeof opts.padding === 'number' ? Array(4).fill(opts.padding) : [...opts.padding];
     const pair = (v: Conv2dOptions['stride']) => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [...v]);
-    expectAllClose(runGraph({ x, w }, (s) => conv2d(s.x, s.w, opts)), directConv(x, w, pair(opts.stride), p, pair(opts.dilation)));
+    assertAllClose(runGraph({ x, w }, (s) => conv2d(s.x, s.w, opts)), directConv(x, w, pair(opts.stride), p, pair(opts.dilation)));
   });
 
   it('rejects channel mismatch, kernels larger than the input and bad parameters', () => {
@@ -172,7 +173,7 @@ describe('conv2d weight gradient on large maps (the row-window form, >= 1024 out
     expect(y.shape[2] * y.shape[3]).toBeGreaterThanOrEqual(1024);
     const u = randomTensor(y.shape, 5);
     const g = valueAndGrad(({ x: xx, w: ww, u: uu }) => sum(mul(conv2d(xx, ww, opts), uu)), { x: { shape: xs, dtype: 'float64' }, w: { shape: ws, dtype: 'float64' }, u: { shape: [...y.shape], dtype: 'float64' } }, ['w']);
-    expectAllClose(evaluate(g, { x, w, u })['grad:w'], directWeightGrad(x, u, ws, pads, dil), { shape: ws });
+    assertAllClose(evaluate(g, { x, w, u })['grad:w'], directWeightGrad(x, u, ws, pads, dil), { shape: ws });
   });
 });
 
@@ -181,9 +182,9 @@ describe('gather', () => {
 
   it('looks up rows, negative indices counting from the end (ONNX Gather)', () => {
     const y = runGraph({ t: table, i: tensor([3n, 0n, -1n, 1n], [2, 2], 'int64') }, (s) => gather(s.t, s.i));
-    expectAllClose(y, [30, 31, 0, 1, 30, 31, 10, 11], { shape: [2, 2, 2] });
+    assertAllClose(y, [30, 31, 0, 1, 30, 31, 10, 11], { shape: [2, 2, 2] });
     const z = runGraph({ t: table, i: tensor([2], [], 'int32') }, (s) => gather(s.t, s.i));
-    expectAllClose(z, [20, 21], { shape: [2] });
+    assertAllClose(z, [20, 21], { shape: [2] });
   });
 
   it('throws a GatherIndexError naming an out-of-range index', () => {
@@ -202,7 +203,7 @@ describe('gather', () => {
   it('accumulates the gradient of repeated rows and leaves unused rows at zero', () => {
     const graph = valueAndGrad(({ t, i }) => sum(gather(t, i)), { t: { shape: [3], dtype: 'float64' }, i: { shape: [4], dtype: 'int32' } }, ['t']);
     const out = evaluate(graph, { t: tensor(new Float64Array(3)), i: tensor([0, 0, 2, -3], [4], 'int32') });
-    expectAllClose(out['grad:t'], [3, 0, 1]);
+    assertAllClose(out['grad:t'], [3, 0, 1]);
   });
 
   it.each([

@@ -22,7 +22,8 @@ import {
   type HostTensor,
   type Sym,
 } from '@ddpo/tensor';
-import { expectAllClose, gradCheck, randomTensor, runGraph } from './helpers.js';
+import { assertAllClose, gradCheck, randomTensor } from '@ddpo/tensor/testing';
+import { runGraph } from './helpers.js';
 
 /** GroupNorm by its definition (PyTorch: biased variance over each group's channels and pixels). */
 function directGroupNorm(x: HostTensor, gamma: number[], beta: number[], groups: number, eps: number): number[] {
@@ -51,20 +52,20 @@ describe('activations', () => {
     const xs = [-1000, -30, -2, 0, 0.5, 3, 1000];
     const x = tensor(xs, [7], 'float64');
     const sig = xs.map((v) => 1 / (1 + Math.exp(-v)));
-    expectAllClose(runGraph({ x }, (s) => sigmoid(s.x)), sig, { rtol: 1e-15, atol: 1e-300 });
-    expectAllClose(runGraph({ x }, (s) => silu(s.x)), xs.map((v, k) => v * sig[k]), { rtol: 1e-15, atol: 1e-300 });
+    assertAllClose(runGraph({ x }, (s) => sigmoid(s.x)), sig, { rtol: 1e-15, atol: 1e-300 });
+    assertAllClose(runGraph({ x }, (s) => silu(s.x)), xs.map((v, k) => v * sig[k]), { rtol: 1e-15, atol: 1e-300 });
     const b = new GraphBuilder();
     const xi = b.input('x', [7], 'float64');
     b.output('g', grad(sum(silu(xi)), [xi])[0]);
     const g = evaluate(b.build(), { x }).g.toArray();
     // d silu / dx = s (1 + x (1 - s)), s = sigmoid(x).
-    expectAllClose(g, xs.map((v, k) => sig[k] * (1 + v * (1 - sig[k]))), { rtol: 1e-12, atol: 1e-300 });
+    assertAllClose(g, xs.map((v, k) => sig[k] * (1 + v * (1 - sig[k]))), { rtol: 1e-12, atol: 1e-300 });
   });
 
   it('clip and square', () => {
     const x = tensor([-3, -0.5, 0.2, 4], [4], 'float64');
-    expectAllClose(runGraph({ x }, (s) => clip(s.x, -1, 1)), [-1, -0.5, 0.2, 1]);
-    expectAllClose(runGraph({ x }, (s) => square(s.x)), [9, 0.25, 0.04000000000000001, 16]);
+    assertAllClose(runGraph({ x }, (s) => clip(s.x, -1, 1)), [-1, -0.5, 0.2, 1]);
+    assertAllClose(runGraph({ x }, (s) => square(s.x)), [9, 0.25, 0.04000000000000001, 16]);
   });
 });
 
@@ -73,7 +74,7 @@ describe('softmax and logSumExp', () => {
     const x = tensor([1, 2, 3, 1000, 1001, 1002, -5, 0, 5], [3, 3], 'float64');
     const y = runGraph({ x }, (s) => softmax(s.x, -1));
     const row = [1, 2, 3].map((v) => Math.exp(v) / (Math.exp(1) + Math.exp(2) + Math.exp(3)));
-    expectAllClose(y.toArray().slice(0, 6), [...row, ...row]);
+    assertAllClose(y.toArray().slice(0, 6), [...row, ...row]);
     for (let r = 0; r < 3; r++) expect(y.toArray().slice(3 * r, 3 * r + 3).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 14);
     const cols = runGraph({ x: randomTensor([3, 4], 2) }, (s) => softmax(s.x, 0)).toArray();
     for (let c = 0; c < 4; c++) expect(cols[c] + cols[4 + c] + cols[8 + c]).toBeCloseTo(1, 14);
@@ -82,8 +83,8 @@ describe('softmax and logSumExp', () => {
   it('logSumExp matches log(sum(exp)) and stays finite for large inputs', () => {
     const x = tensor([0, 1, 2, 1000, 1000, 1000], [2, 3], 'float64');
     const want = [Math.log(1 + Math.E + Math.E ** 2), 1000 + Math.log(3)];
-    expectAllClose(runGraph({ x }, (s) => logSumExp(s.x, 1)), want, { shape: [2] });
-    expectAllClose(runGraph({ x }, (s) => logSumExp(s.x, -1, true)), want, { shape: [2, 1] });
+    assertAllClose(runGraph({ x }, (s) => logSumExp(s.x, 1)), want, { shape: [2] });
+    assertAllClose(runGraph({ x }, (s) => logSumExp(s.x, -1, true)), want, { shape: [2, 1] });
     expect(runGraph({ x }, (s) => logSumExp(s.x)).shape).toEqual([]);
   });
 });
@@ -99,7 +100,7 @@ describe('groupNorm', () => {
     const gamma = randomTensor([C], 4);
     const beta = randomTensor([C], 5);
     const y = runGraph({ x, gamma, beta }, (s) => groupNorm(s.x, s.gamma, s.beta, groups));
-    expectAllClose(y, directGroupNorm(x, gamma.toArray(), beta.toArray(), groups, 1e-5), { rtol: 1e-12, atol: 1e-12 });
+    assertAllClose(y, directGroupNorm(x, gamma.toArray(), beta.toArray(), groups, 1e-5), { rtol: 1e-12, atol: 1e-12 });
   });
 
   it('rejects channels not divisible by groups', () => {
@@ -111,22 +112,22 @@ describe('groupNorm', () => {
 describe('layers', () => {
   it('upsampleNearest2x repeats each pixel into a 2x2 block', () => {
     const y = runGraph({ x: tensor([1, 2, 3, 4], [1, 1, 2, 2]) }, (s) => upsampleNearest2x(s.x));
-    expectAllClose(y, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4], { shape: [1, 1, 4, 4] });
+    assertAllClose(y, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4], { shape: [1, 1, 4, 4] });
   });
 
   it('linear uses the PyTorch layout x @ w^T + b', () => {
     const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
     const w = tensor([1, 0, -1, 2, 1, 0], [2, 3]);
     const bias = tensor([10, 20], [2]);
-    expectAllClose(runGraph({ x, w, bias }, (s) => linear(s.x, s.w, s.bias)), [8, 24, 8, 33], { shape: [2, 2] });
-    expectAllClose(runGraph({ x: tensor([1, 2, 3]), w }, (s) => linear(s.x, s.w)), [-2, 4], { shape: [2] });
+    assertAllClose(runGraph({ x, w, bias }, (s) => linear(s.x, s.w, s.bias)), [8, 24, 8, 33], { shape: [2, 2] });
+    assertAllClose(runGraph({ x: tensor([1, 2, 3]), w }, (s) => linear(s.x, s.w)), [-2, 4], { shape: [2] });
   });
 
   it('conv2dBias adds one bias per output channel', () => {
     const x = tensor([1, 2, 3, 4], [1, 1, 2, 2]);
     const w = tensor([1, -1], [2, 1, 1, 1]);
     const y = runGraph({ x, w, b: tensor([10, 100], [2]) }, (s) => conv2dBias(s.x, s.w, s.b));
-    expectAllClose(y, [11, 12, 13, 14, 99, 98, 97, 96], { shape: [1, 2, 2, 2] });
+    assertAllClose(y, [11, 12, 13, 14, 99, 98, 97, 96], { shape: [1, 2, 2, 2] });
   });
 
   it('gaussianLogProb is -(x-mean)^2/(2 std^2) - log(std) - log(sqrt(2 pi))', () => {
@@ -135,9 +136,9 @@ describe('layers', () => {
     const sds = [1, 0.1, 3];
     const want = xs.map((v, k) => -((v - mus[k]) ** 2) / (2 * sds[k] ** 2) - Math.log(sds[k]) - Math.log(Math.sqrt(2 * Math.PI)));
     const feeds = { x: tensor(xs, [3], 'float64'), m: tensor(mus, [3], 'float64'), s: tensor(sds, [3], 'float64') };
-    expectAllClose(runGraph(feeds, (s) => gaussianLogProb(s.x, s.m, s.s)), want);
+    assertAllClose(runGraph(feeds, (s) => gaussianLogProb(s.x, s.m, s.s)), want);
     const withNumberStd = runGraph({ x: feeds.x }, (s) => gaussianLogProb(s.x, 0.5, 0.1));
-    expectAllClose(withNumberStd, xs.map((v) => -((v - 0.5) ** 2) / 0.02 - Math.log(0.1) - 0.5 * Math.log(2 * Math.PI)));
+    assertAllClose(withNumberStd, xs.map((v) => -((v - 0.5) ** 2) / 0.02 - Math.log(0.1) - 0.5 * Math.log(2 * Math.PI)));
   });
 });
 

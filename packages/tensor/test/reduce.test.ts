@@ -2,7 +2,7 @@
 // summed by hand), NaN propagation of max, float32 rounding, int sums and the axis errors.
 import { describe, expect, it } from 'vitest';
 import { DTypeError, GraphBuilder, ShapeError, evaluate, max, mean, sum, tensor, type HostTensor, type Sym } from '@ddpo/tensor';
-import { expectAllClose } from './helpers.js';
+import { assertAllClose } from '@ddpo/tensor/testing';
 
 function run(f: (x: Sym) => Sym, x: HostTensor): HostTensor {
   const b = new GraphBuilder();
@@ -15,27 +15,27 @@ const X = tensor(new Float64Array([0, 1, 10, 11, 20, 21, 100, 101, 110, 111, 120
 
 describe('sum / mean / max', () => {
   it('sums every axis by default', () => {
-    expectAllClose(run((x) => sum(x), X), [726], { shape: [] });
+    assertAllClose(run((x) => sum(x), X), [726], { shape: [] });
   });
 
   it('sums one axis, negative axes count from the end', () => {
-    expectAllClose(run((x) => sum(x, 1), X), [30, 33, 330, 333], { shape: [2, 2] });
-    expectAllClose(run((x) => sum(x, -1), X), [1, 21, 41, 201, 221, 241], { shape: [2, 3] });
+    assertAllClose(run((x) => sum(x, 1), X), [30, 33, 330, 333], { shape: [2, 2] });
+    assertAllClose(run((x) => sum(x, -1), X), [1, 21, 41, 201, 221, 241], { shape: [2, 3] });
   });
 
   it('keeps reduced axes as size 1 with keepDims', () => {
-    expectAllClose(run((x) => sum(x, [0, 2], true), X), [202, 242, 282], { shape: [1, 3, 1] });
+    assertAllClose(run((x) => sum(x, [0, 2], true), X), [202, 242, 282], { shape: [1, 3, 1] });
   });
 
   it('means and maxes over axes', () => {
-    expectAllClose(run((x) => mean(x, [1, 2]), X), [10.5, 110.5], { shape: [2] });
-    expectAllClose(run((x) => max(x, 1), X), [20, 21, 120, 121], { shape: [2, 2] });
-    expectAllClose(run((x) => max(x, [0, 1], true), X), [120, 121], { shape: [1, 1, 2] });
+    assertAllClose(run((x) => mean(x, [1, 2]), X), [10.5, 110.5], { shape: [2] });
+    assertAllClose(run((x) => max(x, 1), X), [20, 21, 120, 121], { shape: [2, 2] });
+    assertAllClose(run((x) => max(x, [0, 1], true), X), [120, 121], { shape: [1, 1, 2] });
   });
 
   it('propagates NaN through max and keeps -Inf rows', () => {
     const x = tensor(new Float64Array([1, NaN, 3, -Infinity, -Infinity, -Infinity]), [2, 3]);
-    expectAllClose(run((v) => max(v, 1), x), [NaN, -Infinity]);
+    assertAllClose(run((v) => max(v, 1), x), [NaN, -Infinity]);
   });
 
   it('sums float32 exactly, then rounds once', () => {

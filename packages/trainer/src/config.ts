@@ -3,11 +3,11 @@
 // tiny-unet-32 on a 2-core CPU. Errors name the offending field, what was seen and what was expected.
 import { DdpoError } from '@ddpo/tensor';
 import { z } from 'zod';
+import { algorithmNames, getAlgorithm, hasAlgorithm, listAlgorithms } from './algorithm.js';
+import type { Algorithm } from './builtin-algorithms.js';
 
-/** The four training algorithms: DDPO with importance sampling / score function, RWR and sparse RWR. */
-export const ALGORITHMS = ['ddpo-is', 'ddpo-sf', 'rwr', 'rwr-sparse'] as const;
-/** One of {@link ALGORITHMS}. */
-export type Algorithm = (typeof ALGORITHMS)[number];
+/** A registered algorithm's name: a built-in {@link Algorithm} or one added with registerAlgorithm. */
+export type AlgorithmName = Algorithm | (string & {});
 
 const posInt = z.int().positive();
 const nonNegNum = z.number().nonnegative();
@@ -20,7 +20,13 @@ const statTrackingSchema = z.strictObject({ bufferSize: posInt, minCount: posInt
  * silently ignored).
  */
 export const trainerConfigSchema = z.strictObject({
-  algorithm: z.enum(ALGORITHMS).default('ddpo-is'),
+  /** A registered algorithm (algorithmNames(); checked by parseTrainerConfig). */
+  algorithm: z
+    .string()
+    .superRefine((name, ctx) => {
+      if (!hasAlgorithm(name)) ctx.addIssue({ code: 'custom', message: `unknown algorithm; expected one of ${algorithmNames().join(', ')}` });
+    })
+    .default('ddpo-is'),
   numEpochs: posInt.default(10),
   seed: z.int().nonnegative().default(42),
   /** Prompts to sample uniformly from (strings of the model's vocabulary); default: all of them. */
@@ -82,9 +88,15 @@ export const trainerConfigSchema = z.strictObject({
 });
 
 /** A fully validated training configuration (every default filled in). */
-export type TrainerConfig = z.output<typeof trainerConfigSchema>;
-/** What a user may pass: any subset of the fields. */
-export type TrainerConfigInput = z.input<typeof trainerConfigSchema>;
+export type TrainerConfig = Omit<z.output<typeof trainerConfigSchema>, 'algorithm'> & { algorithm: AlgorithmName };
+/** What a user may pass: any subset of the fields (plus the config fields of registered algorithms). */
+export type TrainerConfigInput = Omit<z.input<typeof trainerConfigSchema>, 'algorithm'> & { algorithm?: AlgorithmName };
+
+/** The schema with every registered algorithm's own config fields added. */
+function fullSchema() {
+  const extra = Object.assign({}, ...listAlgorithms().map((m) => m.configFields ?? {})) as z.ZodRawShape;
+  return Object.keys(extra).length === 0 ? trainerConfigSchema : z.strictObject({ ...trainerConfigSchema.shape, ...extra });
+}
 
 /** A configuration field has a bad value, or fields contradict each other. */
 export class ConfigError extends DdpoError {
@@ -104,14 +116,15 @@ export class ConfigError extends DdpoError {
  * cfg.trainClipRange; // 1e-4 (ddpo-pytorch's default)
  */
 export function parseTrainerConfig(input: unknown): TrainerConfig {
-  const res = trainerConfigSchema.safeParse(input ?? {});
+  const res = fullSchema().safeParse(input ?? {});
   if (!res.success) {
     throw new ConfigError(
       res.error.issues.map((i) => ({ field: i.path.length > 0 ? i.path.join('.') : '(root)', message: describeIssue(i, input) })),
     );
   }
-  checkConsistency(res.data);
-  return res.data;
+  const c = res.data as TrainerConfig;
+  checkConsistency(c);
+  return c;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
@@ -135,12 +148,8 @@ function checkConsistency(c: TrainerConfig): void {
       message: `trainBatchSize * trainGradientAccumulationSteps (${perStep}) must divide the samples per epoch (sampleBatchSize * sampleNumBatchesPerEpoch = ${perEpoch})`,
     });
   }
-  if (c.algorithm === 'ddpo-sf' && c.trainNumInnerEpochs > 1) {
-    // DDPO_SF's score-function gradient is unbiased only for samples of the current policy and has no
-    // importance ratio to correct for a policy that moved; a second pass over the same samples is
-    // wholly off-policy. Several passes are what DDPO_IS (ratio + clipping) is for.
-    issues.push({ field: 'trainNumInnerEpochs', message: `must be 1 for ddpo-sf (its gradient is only unbiased on-policy; use ddpo-is for several inner epochs); got ${c.trainNumInnerEpochs}` });
-  }
+  // The algorithm's own rules (e.g. ddpo-sf: one inner epoch).
+  issues.push(...(getAlgorithm(c.algorithm).validate?.(c as TrainerConfig & Record<string, unknown>) ?? []));
   if (numTrainTimesteps(c) < 1) {
     issues.push({ field: 'trainTimestepFraction', message: `trains on floor(${c.sampleNumSteps} * ${c.trainTimestepFraction}) = 0 timesteps; expected at least 1` });
   }

@@ -1,16 +1,20 @@
-// DDPOTrainer: DDPO_IS and DDPO_SF (Black et al. 2023, sec. 4.2) on the Trainer's sampling, rewards,
-// logging and checkpoints. The training graph and the per-epoch update are in ddpo-update.ts (no file
-// system, shared with the browser page); the graph is built and compiled once per run.
-import type { CompiledGraph, Rng } from '@ddpo/tensor';
-import { ddpoTrainingGraph, ddpoUpdate, sfStepsPerEpoch } from './ddpo-update.js';
-import type { EpochSamples } from './samples.js';
+// The DDPO algorithms, DDPO_IS and DDPO_SF (Black et al. 2023, sec. 4.2), as ddpo-pytorch's
+// scripts/train.py trains them: inner epochs that shuffle samples and each sample's timestep order, the
+// first timestepFraction of (shuffled) timesteps per sample, gradients accumulated over timesteps and
+// trainGradientAccumulationSteps batches, clipped, then one AdamW step (Trainer's update loop). The
+// training graph (log-prob under the current parameters + policy loss + gradients) is traced once.
+// Two AlgorithmModules (registered in builtin-algorithms.ts) and their trainer class, DDPOTrainer.
+import type { AlgorithmModule } from './algorithm.js';
+import { ddpoTrainingGraph, sfStepsPerEpoch } from './ddpo-update.js';
+import { gatherStep, shuffleOrder, type EpochSamples } from './samples.js';
 import { Trainer, type TrainerOptions } from './trainer.js';
-import type { UpdateStats } from './update.js';
 
-export { ddpoTrainingGraph, ddpoUpdate, sfStepsPerEpoch, type DdpoGraphConfig } from './ddpo-update.js';
+// The training graph and DDPO_SF's step count live in ddpo-update.ts (browser-safe, no Trainer), shared
+// with the browser entry; re-exported here.
+export { ddpoTrainingGraph, sfStepsPerEpoch, type DdpoGraphConfig } from './ddpo-update.js';
 
 /**
- * DDPO trainer (algorithm 'ddpo-is' or 'ddpo-sf').
+ * DDPO trainer (algorithm 'ddpo-is' or 'ddpo-sf'): the Trainer's loop, refusing other families.
  *
  * @example
  * const trainer = await DDPOTrainer.create({ model, params, reward: jpegCompressibility(), promptNames: PROMPTS,
@@ -18,26 +22,81 @@ export { ddpoTrainingGraph, ddpoUpdate, sfStepsPerEpoch, type DdpoGraphConfig } 
  * await trainer.train();
  */
 export class DDPOTrainer extends Trainer {
-  private compiled: CompiledGraph | undefined;
-
   /** Validates the config, compiles the graphs and (optionally) resumes. */
-  static async create(opts: TrainerOptions): Promise<DDPOTrainer> {
-    return Trainer.build(opts, (adapter, owned) => new DDPOTrainer(opts, adapter, owned), ['ddpo-is', 'ddpo-sf'], 'use RWRTrainer for RWR');
+  static override async create(opts: TrainerOptions): Promise<DDPOTrainer> {
+    return Trainer.build(opts, (adapter, owned) => new DDPOTrainer(opts, adapter, owned), 'ddpo', 'use RWRTrainer for RWR');
   }
+}
 
-  /** Graph inputs: param:*, sample, timestep (int64), prompt, prev_sample, old_log_prob, advantages. */
-  protected async compileTraining(): Promise<void> {
-    this.compiled = await this.adapter.compile(ddpoTrainingGraph(this.sampler.policy, this.config));
-    const steps = sfStepsPerEpoch(this.config);
+/** One DDPO batch: its samples and the shuffled timestep order they come from. */
+export interface DdpoBatch {
+  samples: EpochSamples;
+  idx: Int32Array;
+  bi: number;
+  timesteps: Int32Array[];
+}
+
+/** DDPO_IS and DDPO_SF differ in the loss (and SF's rules); the loop, feeds and statistics are one. */
+function ddpoModule<N extends 'ddpo-is' | 'ddpo-sf'>(name: N, description: string, rest: Partial<Omit<AlgorithmModule<void, DdpoBatch>, 'name'>>): AlgorithmModule<void, DdpoBatch> & { name: N } {
+  return {
+    name,
+    family: 'ddpo',
+    description,
+    statistics: { approxKl: 'approx_kl', clipFraction: 'clipfrac' },
+    trainingGraph: (ctx) => ddpoTrainingGraph(ctx.policy, ctx.config),
+    planEpoch: () => undefined,
+    order(ctx, samples, _plan, rng) {
+      const B = ctx.config.trainBatchSize;
+      const order = shuffleOrder(rng, samples.n, samples.steps);
+      return { batches: samples.n / B, batch: (bi) => ({ samples, idx: order.samples.subarray(bi * B, (bi + 1) * B), bi, timesteps: order.timesteps }) };
+    },
+    stepFeeds(ctx, { samples, idx, bi, timesteps }, j) {
+      const B = ctx.config.trainBatchSize;
+      const pos = Array.from({ length: B }, (_, k) => timesteps[bi * B + k][j]);
+      const batch = gatherStep(samples, idx, pos);
+      return {
+        sample: batch.sample,
+        timestep: batch.timestep,
+        prompt: batch.prompt,
+        prev_sample: batch.prevSample,
+        old_log_prob: batch.oldLogProb,
+        advantages: batch.advantages,
+      };
+    },
+    create: (opts) => DDPOTrainer.create(opts),
+    ...rest,
+  };
+}
+
+const RWR_FIELDS = ['rwrBeta', 'rwrRewardScale', 'rwrPerPrompt', 'rwrPercentile', 'rwrPercentileMinCount'];
+
+/** DDPO_IS: PPO's clipped importance-sampling objective; several inner epochs allowed. */
+export const ddpoIsAlgorithm = ddpoModule('ddpo-is', 'DDPO with importance sampling (PPO clipped ratio)', {
+  // ddpo-pytorch config/dgx.py: full fine-tuning at lr 3e-5 (the study's tuned setting, docs/results.md).
+  tuned: { useLora: false, trainLearningRate: 3e-5 },
+  unusedFields: RWR_FIELDS,
+});
+
+/** DDPO_SF: the score-function (REINFORCE) gradient; on-policy, so one inner epoch. */
+export const ddpoSfAlgorithm = ddpoModule('ddpo-sf', 'DDPO with the score function (REINFORCE), one update per sampling round', {
+  validate(c) {
+    // DDPO_SF's score-function gradient is unbiased only for samples of the current policy and has no
+    // importance ratio to correct for a policy that moved; a second pass over the same samples is
+    // wholly off-policy. Several passes are what DDPO_IS (ratio + clipping) is for.
+    return c.trainNumInnerEpochs > 1
+      ? [{ field: 'trainNumInnerEpochs', message: `must be 1 for ddpo-sf (its gradient is only unbiased on-policy; use ddpo-is for several inner epochs); got ${c.trainNumInnerEpochs}` }]
+      : [];
+  },
+  compiled(ctx) {
+    const steps = sfStepsPerEpoch(ctx.config);
     if (steps > 1) {
-      this.progress.log(
+      ctx.progress.log(
         `note: ddpo-sf takes ${steps} optimizer steps per epoch (trainBatchSize x trainGradientAccumulationSteps < samples per epoch); ` +
           'every step after the first uses samples of an older policy without correction. The paper\'s DDPO_SF takes one step per epoch.',
       );
     }
-  }
-
-  protected async update(samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
-    return ddpoUpdate(this.updateContext(), this.compiled!, samples, rng);
-  }
-}
+  },
+  tuned: { useLora: false, trainLearningRate: 3e-5 },
+  // DDPO_SF's loss has no ratio to clip (trainClipRange only changes its logged clip fraction).
+  unusedFields: [...RWR_FIELDS, 'trainClipRange'],
+});

@@ -1,26 +1,17 @@
-// One entry point for every algorithm: picks DDPOTrainer or RWRTrainer from config.algorithm.
+// One entry point for every algorithm: the registered module of config.algorithm builds its trainer
+// (DDPOTrainer, RWRTrainer, or the plain Trainer for an algorithm that names none).
+import { getAlgorithm } from './algorithm.js';
 import { parseTrainerConfig } from './config.js';
-import { DDPOTrainer } from './ddpo.js';
-import { RWRTrainer } from './rwr.js';
-import type { Trainer, TrainerOptions } from './trainer.js';
+import { Trainer, type TrainerOptions } from './trainer.js';
 
 /**
- * Creates the trainer of `config.algorithm` ('ddpo-is' | 'ddpo-sf' -> DDPOTrainer, 'rwr' |
- * 'rwr-sparse' -> RWRTrainer), compiled and ready (resumed when asked).
+ * Creates the trainer of `config.algorithm` (any registered algorithm: 'ddpo-is' | 'ddpo-sf' ->
+ * DDPOTrainer, 'rwr' | 'rwr-sparse' -> RWRTrainer, others -> Trainer), compiled and ready (resumed when asked).
  *
  * @example
  * const trainer = await createTrainer({ model, params, reward, promptNames: PROMPTS, config: { algorithm: 'rwr' } });
  */
 export async function createTrainer(opts: TrainerOptions): Promise<Trainer> {
-  const algorithm = parseTrainerConfig(opts.config ?? {}).algorithm;
-  switch (algorithm) {
-    case 'ddpo-is':
-    case 'ddpo-sf':
-      return DDPOTrainer.create(opts);
-    case 'rwr':
-    case 'rwr-sparse':
-      return RWRTrainer.create(opts);
-    default:
-      return algorithm satisfies never;
-  }
+  const algorithm = getAlgorithm(parseTrainerConfig(opts.config ?? {}).algorithm);
+  return algorithm.create !== undefined ? algorithm.create(opts) : Trainer.create(opts);
 }

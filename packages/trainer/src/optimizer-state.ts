@@ -1,7 +1,7 @@
-// Optimizer state in a checkpoint: Adam's moments as tensors named `exp_avg/<param>` and
-// `exp_avg_sq/<param>` (torch's names) in optimizer.safetensors, and its hyperparameters and
-// per-parameter step counts as JSON in state.json.
-import type { Adam, AdamHyperparams, AdamParamState } from '@ddpo/optim';
+// Optimizer state in a checkpoint, through @ddpo/optim's codec: Adam's moments as tensors named
+// `exp_avg/<param>` and `exp_avg_sq/<param>` (torch's names) in optimizer.safetensors, its
+// hyperparameters and per-parameter step counts as JSON in state.json.
+import { adamStateFromParts, adamStateToParts, type Adam, type AdamHyperparams } from '@ddpo/optim';
 import type { HostTensor } from '@ddpo/tensor';
 import { CheckpointError } from './checkpoint.js';
 
@@ -18,15 +18,8 @@ export interface OptimizerJson {
  * const { tensors, state } = optimizerToState(adamw);
  */
 export function optimizerToState(opt: Adam): { tensors: Record<string, HostTensor>; state: OptimizerJson } {
-  const dict = opt.stateDict();
-  const tensors: Record<string, HostTensor> = {};
-  const steps: Record<string, number> = {};
-  for (const [name, s] of Object.entries(dict.state)) {
-    tensors[`exp_avg/${name}`] = s.expAvg;
-    tensors[`exp_avg_sq/${name}`] = s.expAvgSq;
-    steps[name] = s.step;
-  }
-  return { tensors, state: { hyper: dict.hyper, steps } };
+  const { tensors, steps, hyper } = adamStateToParts(opt.stateDict());
+  return { tensors, state: { hyper, steps } };
 }
 
 /**
@@ -40,12 +33,7 @@ export function optimizerFromState(opt: Adam, saved: { tensors: Record<string, H
   if (json === undefined || typeof json !== 'object' || json.hyper === undefined || json.steps === undefined) {
     throw new CheckpointError('optimizer state: state.json has no optimizer { hyper, steps }');
   }
-  const state: Record<string, AdamParamState> = {};
-  for (const [name, step] of Object.entries(json.steps)) {
-    const expAvg = saved.tensors[`exp_avg/${name}`];
-    const expAvgSq = saved.tensors[`exp_avg_sq/${name}`];
-    if (expAvg === undefined || expAvgSq === undefined) throw new CheckpointError(`optimizer state: moments of '${name}' are missing from optimizer.safetensors`);
-    state[name] = { step, expAvg, expAvgSq };
-  }
-  opt.loadStateDict({ hyper: json.hyper, state });
+  const { dict, missing } = adamStateFromParts({ tensors: saved.tensors, steps: json.steps, hyper: json.hyper });
+  if (missing.length > 0) throw new CheckpointError(`optimizer state: moments of '${missing[0]}' are missing from optimizer.safetensors`);
+  opt.loadStateDict(dict);
 }

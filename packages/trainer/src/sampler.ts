@@ -7,7 +7,6 @@ import type { TrainerConfig } from './config.js';
 import type { Progress } from './progress.js';
 import type { EpochSamples } from './samples.js';
 
-export type { EpsilonModel };
 
 /**
  * Samples trajectories with the current parameters, batch by batch, into an EpochSamples buffer.

@@ -1,28 +1,30 @@
-// The training loop shared by DDPO and RWR: per epoch, sample trajectories with the current
-// policy, score them with the reward, turn rewards into advantages, hand them to the algorithm's
-// update (DDPOTrainer / RWRTrainer), then log metrics, draw a sample grid and checkpoint.
+// The training loop of every algorithm: per epoch, sample trajectories with the current policy, score
+// them with the reward, turn rewards into advantages, run the one update loop with the registered
+// AlgorithmModule of config.algorithm (its graph, batch order and feeds), then log metrics, draw a
+// sample grid and checkpoint.
 import fs from 'node:fs';
 import path from 'node:path';
-import { AdamW } from '@ddpo/optim';
+import { AdamW, GradientAccumulator } from '@ddpo/optim';
 import { PerPromptStatTracker, globalNormalize } from '@ddpo/ppo';
 import { callReward, InvalidRewardError, type RewardFn } from '@ddpo/rewards';
-import { HostTensor, Rng, type TensorAdapter } from '@ddpo/tensor';
+import { HostTensor, Rng, type CompiledGraph, type TensorAdapter } from '@ddpo/tensor';
+import { algorithmNames, getAlgorithm, type AlgorithmContext, type AlgorithmModule } from './algorithm.js';
 import { TrainerError } from './errors.js';
 import { loadCheckpoint, latestCheckpoint, pruneCheckpoints, saveCheckpoint, CheckpointError, type CheckpointData } from './checkpoint.js';
-import { parseTrainerConfig, samplesPerEpoch, type TrainerConfig, type TrainerConfigInput } from './config.js';
+import { numTrainTimesteps, parseTrainerConfig, samplesPerEpoch, type TrainerConfig, type TrainerConfigInput } from './config.js';
 import { renderSampleGrid } from './grid.js';
 import { MetricsWriter, rewardStats, type EpochMetrics } from './metrics.js';
 import { createProgress, type Progress } from './progress.js';
 import { epochScalars, TensorBoardWriter } from './tensorboard.js';
-import { PolicySampler, type EpsilonModel } from './sampler.js';
+import type { EpsilonModel } from '@ddpo/policy';
+import { PolicySampler } from './sampler.js';
 import type { EpochSamples } from './samples.js';
 import { optimizerFromState, optimizerToState } from './optimizer-state.js';
-import type { StatMeans } from './step.js';
-import { applyUpdateStep, type UpdateContext, type UpdateStats } from './update.js';
+import { gradsOf, guardedStep, StatMeans } from './step.js';
 import { checkResumeConfig, resolvePrompts } from './run-checks.js';
 import { resolveAdapter } from './adapter.js';
 import { baseSha256, checkSameBase, initialParams, loraOf, trainedModel } from './lora.js';
-import { trainableParamNames } from '@ddpo/policy';
+import { paramFeeds, trainableParamNames } from '@ddpo/policy';
 
 /** What every trainer is built from. */
 export interface TrainerOptions {
@@ -55,6 +57,17 @@ export interface TrainerOptions {
  */
 export type FidelityFn = (images: HostTensor<'float32'>, prompts: Int32Array) => Promise<number>;
 
+/** Statistics of one epoch's update, filled by the algorithm. */
+export interface UpdateStats {
+  loss: number;
+  approxKl: number;
+  clipFraction: number;
+  gradNorm: number;
+  optimizerSteps: number;
+  skippedSteps: number;
+  skipped?: string;
+}
+
 /** Evaluation samples: images, prompts, rewards (and prompt fidelity when the trainer has a FidelityFn). */
 export interface Evaluation {
   meanReward: number;
@@ -70,14 +83,17 @@ export interface Evaluation {
 const EVAL_STREAM = 1_000_000_007;
 
 /**
- * Common loop of DDPOTrainer and RWRTrainer. Use {@link createTrainer} or a subclass's `create`.
+ * The trainer of every registered algorithm. Use {@link createTrainer} (any algorithm), `Trainer.create`,
+ * or DDPOTrainer / RWRTrainer, which accept only their family.
  *
  * @example
  * const trainer = await createTrainer({ model, params, reward, promptNames: PROMPTS, config: { numEpochs: 4 } });
  * await trainer.train();
  */
-export abstract class Trainer {
+export class Trainer {
   readonly config: TrainerConfig;
+  /** The registered module of config.algorithm. */
+  readonly algorithm: AlgorithmModule;
   /** The model trained: `opts.model`, or its LoRA wrapper (config.useLora). */
   readonly model: EpsilonModel;
   /** Every parameter of `model` (under LoRA: the frozen base and the adapters). */
@@ -105,6 +121,7 @@ export abstract class Trainer {
     ownsAdapter: boolean,
   ) {
     this.config = parseTrainerConfig(opts.config ?? {});
+    this.algorithm = getAlgorithm(this.config.algorithm);
     this.model = trainedModel(opts.model, this.config);
     this.params = initialParams(this.model, opts.params, this.config.seed);
     const lora = loraOf(this.model);
@@ -128,22 +145,33 @@ export abstract class Trainer {
   }
 
   /**
-   * The body of every subclass's `create`: resolve the adapter, construct, check that the config's
-   * algorithm is one this class trains, compile (and resume). An adapter created here is disposed
-   * again if any of that fails.
+   * A trainer for any registered algorithm, compiled and ready (resumed when asked).
+   *
+   * @example
+   * const trainer = await Trainer.create({ model, params, reward, promptNames: PROMPTS, config: { algorithm: 'my-algorithm' } });
+   */
+  static async create(opts: TrainerOptions): Promise<Trainer> {
+    return Trainer.build(opts, (adapter, owned) => new Trainer(opts, adapter, owned));
+  }
+
+  /**
+   * The body of every `create`: resolve the adapter, construct, check that the config's algorithm is of
+   * the family this class trains (when given), compile (and resume). An adapter created here is
+   * disposed again if any of that fails.
    */
   protected static async build<T extends Trainer>(
     opts: TrainerOptions,
     make: (adapter: TensorAdapter, owned: boolean) => T,
-    accepts: readonly TrainerConfig['algorithm'][],
-    otherwise: string,
+    family?: string,
+    otherwise?: string,
   ): Promise<T> {
     const { adapter, owned } = await resolveAdapter(opts.adapter);
     try {
       const t = make(adapter, owned);
+      const accepts = family === undefined ? [t.config.algorithm] : algorithmNames().filter((n) => getAlgorithm(n).family === family);
       if (!accepts.includes(t.config.algorithm)) {
         const expected = accepts.map((a) => `'${a}'`).join(' or ');
-        throw new TrainerError(`${t.constructor.name}: config.algorithm is '${t.config.algorithm}', expected ${expected} (${otherwise})`);
+        throw new TrainerError(`${t.constructor.name}: config.algorithm is '${t.config.algorithm}', expected ${expected}${otherwise === undefined ? '' : ` (${otherwise})`}`);
       }
       await t.init();
       return t;
@@ -166,11 +194,67 @@ export abstract class Trainer {
     }
   }
 
-  /** Builds and compiles the algorithm's training graph (once per run). */
-  protected abstract compileTraining(): Promise<void>;
+  private compiled: CompiledGraph | undefined;
 
-  /** The algorithm's update on one epoch's samples (advantages filled in). */
-  protected abstract update(samples: EpochSamples, rng: Rng): Promise<UpdateStats>;
+  /** What the algorithm module sees of this trainer. */
+  protected get context(): AlgorithmContext {
+    return {
+      config: this.config as AlgorithmContext['config'],
+      model: this.model,
+      policy: this.sampler.policy,
+      alphasCumprod: this.sampler.scheduler.alphasCumprod,
+      progress: this.progress,
+      epoch: this.epoch,
+    };
+  }
+
+  /** Builds and compiles the algorithm's training graph (once per run). */
+  protected async compileTraining(): Promise<void> {
+    const ctx = this.context;
+    this.compiled = await this.adapter.compile(this.algorithm.trainingGraph(ctx));
+    this.algorithm.compiled?.(ctx);
+  }
+
+  /**
+   * The one update loop, on one epoch's samples (advantages filled in): per inner epoch the module's
+   * batch order, per batch numTrainTimesteps(config) steps of its feeds through the compiled graph,
+   * gradients accumulated over trainGradientAccumulationSteps x those steps, then one guarded step.
+   */
+  protected async update(samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
+    const c = this.config;
+    const algo = this.algorithm;
+    const ctx = this.context;
+    const T = numTrainTimesteps(c);
+    const plan = algo.planEpoch(ctx, samples);
+    const acc = new GradientAccumulator(c.trainGradientAccumulationSteps * T);
+    const feeds = paramFeeds(this.model, this.params);
+    const stats = new StatMeans();
+    const declared = Object.entries(algo.statistics ?? {}) as ['approxKl' | 'clipFraction', string][];
+    const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };
+    let lossFinite = true;
+    for (let inner = 0; inner < c.trainNumInnerEpochs; inner++) {
+      const order = algo.order(ctx, samples, plan, rng);
+      this.progress.begin(`epoch ${this.epoch}.${inner} training`, order.batches * T);
+      for (let bi = 0; bi < order.batches; bi++) {
+        const batch = order.batch(bi);
+        for (let j = 0; j < T; j++) {
+          const res = await this.compiled!.run({ ...feeds, ...algo.stepFeeds(ctx, batch, j, rng) });
+          const loss = Number(res.loss.data[0]);
+          lossFinite &&= Number.isFinite(loss);
+          stats.add('loss', loss);
+          for (const [key, output] of declared) stats.add(key, Number(res[output].data[0]));
+          if (acc.add(gradsOf(res))) {
+            this.applyStep(acc.take(), lossFinite, out, stats);
+            lossFinite = true;
+          }
+          this.progress.tick();
+        }
+      }
+      this.progress.end();
+    }
+    const mean = (key: 'approxKl' | 'clipFraction') => (algo.statistics?.[key] !== undefined ? stats.mean(key) : 0);
+    return { ...out, loss: stats.mean('loss'), approxKl: mean('approxKl'), clipFraction: mean('clipFraction'), gradNorm: stats.mean('gradNorm') };
+  }
 
   /**
    * Runs epochs until `config.numEpochs`, checkpointing every `saveFreq` epochs and at the end.
@@ -258,7 +342,8 @@ export abstract class Trainer {
     if (grid !== undefined) this.tensorboard?.image(m.epoch, 'samples', fs.readFileSync(grid));
     this.progress.log(
       `epoch ${m.epoch}: reward ${m.rewardMean.toFixed(4)} +/- ${m.rewardStd.toFixed(4)} | loss ${m.loss.toExponential(3)} | ` +
-        (m.algorithm.startsWith('ddpo') ? `kl ${m.approxKl.toExponential(2)} | clipfrac ${m.clipFraction.toFixed(3)} | ` : '') +
+        (this.algorithm.statistics?.approxKl !== undefined ? `kl ${m.approxKl.toExponential(2)} | ` : '') +
+        (this.algorithm.statistics?.clipFraction !== undefined ? `clipfrac ${m.clipFraction.toFixed(3)} | ` : '') +
         `|g| ${m.gradNorm.toFixed(3)} | queries ${m.rewardQueries}` +
         (m.promptFidelity !== undefined ? ` | fidelity ${m.promptFidelity.toFixed(3)}` : '') +
         (m.skipped !== undefined ? ` | REFUSED: ${m.skipped}` : ''),
@@ -368,20 +453,15 @@ export abstract class Trainer {
 
   /** Steps the optimizer unless something was non-finite; records the outcome. */
   protected applyStep(grads: Record<string, HostTensor>, lossFinite: boolean, out: UpdateStats, stats: StatMeans): void {
-    applyUpdateStep(this.optimizer, this.config.trainMaxGradNorm, grads, lossFinite, out, stats, (reason) => this.progress.log(`epoch ${this.epoch}: optimizer step refused: ${reason}`));
-  }
-
-  /** What the algorithm's update reads and calls (ddpoUpdate, rwrUpdate). */
-  protected updateContext(): UpdateContext {
-    return {
-      model: this.model,
-      params: this.params,
-      config: this.config,
-      progress: this.progress,
-      epoch: this.epoch,
-      alphasCumprod: this.sampler.scheduler.alphasCumprod,
-      applyStep: (grads, lossFinite, out, stats) => this.applyStep(grads, lossFinite, out, stats),
-    };
+    const r = guardedStep(this.optimizer, grads, this.config.trainMaxGradNorm, lossFinite);
+    if (r.applied) {
+      out.optimizerSteps++;
+      stats.add('gradNorm', r.gradNorm);
+    } else {
+      out.skippedSteps++;
+      out.skipped = `${out.skippedSteps} optimizer step(s) refused (last: ${r.reason}); parameters left unchanged`;
+      this.progress.log(`epoch ${this.epoch}: optimizer step refused: ${r.reason}`);
+    }
   }
 
   /** Releases compiled graphs (and the adapter when the trainer created it). */

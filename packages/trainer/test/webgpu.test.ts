@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { defineReward } from '@ddpo/rewards';
 import type { HostTensor, TensorAdapter } from '@ddpo/tensor';
+import { maxRelativeError } from '@ddpo/tensor/testing';
 import { createOnnxRuntimeAdapter, DEVICE_TOLERANCES, webGpuStatus } from '@ddpo/tensor-onnxruntime';
 import { DDPOTrainer, silentProgress, type EpochMetrics, type TrainerConfigInput } from '@ddpo/trainer';
 import { tinyModel, tinyParams, TINY_PROMPTS } from './helpers/tiny-model.js';
@@ -20,19 +21,6 @@ const CONFIG: TrainerConfigInput = {
   numEpochs: 1, seed: 5, sampleBatchSize: 4, sampleNumBatchesPerEpoch: 1, sampleNumSteps: 3, sampleGuidanceScale: 3,
   trainBatchSize: 2, trainNumInnerEpochs: 1, trainLearningRate: 1e-3, trainClipRange: 0.2,
 };
-
-/** max |got - want| / max |want|. */
-function relErr(got: HostTensor, want: HostTensor): number {
-  const g = got.toArray();
-  const w = want.toArray();
-  let num = 0;
-  let den = 0;
-  w.forEach((v, i) => {
-    num = Math.max(num, Math.abs(g[i] - v));
-    den = Math.max(den, Math.abs(v));
-  });
-  return num / den;
-}
 
 const adapters: TensorAdapter[] = [];
 afterAll(async () => Promise.all(adapters.map((a) => a.dispose())));
@@ -57,8 +45,8 @@ describe.skipIf(!gpu.available)(`DDPO training on WebGPU ${gpu.available ? `(${g
     }
     const initial = tinyParams();
     for (const [k, v] of Object.entries(cpu.params)) {
-      expect(relErr(v, initial[k]), `${k} moved`).toBeGreaterThan(0);
-      expect(relErr(webgpu.params[k], v), k).toBeLessThanOrEqual(tol);
+      expect(maxRelativeError(v, initial[k]), `${k} moved`).toBeGreaterThan(0);
+      expect(maxRelativeError(webgpu.params[k], v), k).toBeLessThanOrEqual(tol);
     }
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 // `ddpo compare`: the main job. Picks a preset (default, --quick, --full), applies --algos, --seeds
 // and the training flags, runs the comparison and prints where the report is.
-import { ALGORITHMS, parseTrainerConfig, type Algorithm } from '@ddpo/trainer';
+import { algorithmNames, parseTrainerConfig, type Algorithm } from '@ddpo/trainer';
 import { COMPARE_PRESETS, configFor, runCompare, type ComparePreset } from '../compare.js';
 import { listFlag, numberFlag } from '../config-file.js';
 import { UsageError } from '../errors.js';
@@ -23,7 +23,7 @@ export interface CompareFlags extends TrainingFlags {
 export function parseAlgos(raw: string): Algorithm[] {
   const algos = listFlag(raw);
   for (const a of algos) {
-    if (!(ALGORITHMS as readonly string[]).includes(a)) throw new UsageError(`--algos: unknown algorithm '${a}'; expected some of ${ALGORITHMS.join(', ')}`);
+    if (!algorithmNames().includes(a)) throw new UsageError(`--algos: unknown algorithm '${a}'; expected some of ${algorithmNames().join(', ')}`);
   }
   if (algos.length === 0) throw new UsageError('--algos: expected at least one algorithm');
   return algos as Algorithm[];

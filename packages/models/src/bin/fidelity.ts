@@ -15,9 +15,9 @@ import { parseArgs } from 'node:util';
 async function loadWeights(where: string, ema: boolean): Promise<{ params: Record<string, import('@ddpo/tensor').HostTensor>; source: string }> {
   const fs = await import('node:fs');
   const { decodeSafetensors } = await import('@ddpo/tensor');
-  const { loadCheckpoint } = await import('../checkpoint.js');
+  const { loadPretrainCheckpoint } = await import('../checkpoint.js');
   if (fs.statSync(where).isDirectory()) {
-    const ck = loadCheckpoint(where);
+    const ck = loadPretrainCheckpoint(where);
     return { params: ema ? ck.ema : ck.params, source: `${where} (checkpoint step ${ck.step}, ${ema ? 'EMA' : 'raw'} weights)` };
   }
   const { tensors } = decodeSafetensors(new Uint8Array(fs.readFileSync(where)));

@@ -7,21 +7,15 @@ import { emit, type Sym } from '../builder.js';
 import { allocate, isFloat, type DType } from '../dtype.js';
 import { DTypeError, GraphError } from '../errors.js';
 import { HostTensor, shapeSize } from '../host.js';
-import type { TypeInfo } from '../ir.js';
+import type { BinaryPrim, ComparePrim, ElementwisePrim, TypeInfo, UnaryPrim } from '../ir.js';
 import type { OpRules } from '../rules.js';
 import { broadcastIndex, broadcastShapes, unbroadcast } from './broadcast.js';
 
-/** The elementwise primitives. */
-export type ElementwisePrim =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos'
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min'
-  | 'less' | 'greater' | 'equal' | 'where' | 'cast' | 'stopGradient';
+/** The elementwise primitives (declared in OP_CLASSES, ir.ts). */
+export type { ElementwisePrim };
 
 type Num = number | bigint;
 type Writable = { [i: number]: Num; length: number };
-type UnaryPrim = 'neg' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos';
-type BinaryPrim = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
-type ComparePrim = 'less' | 'greater' | 'equal';
 
 /** Per-dtype scalar functions of a kernel; a missing integer entry means the dtype is rejected. */
 interface ScalarFns<F> {

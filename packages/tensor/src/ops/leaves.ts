@@ -1,10 +1,11 @@
 // Leaf primitives: graph inputs and constants. They have no operands, so no VJP; an input's type
 // comes from GraphBuilder.input and its value from the feeds, a constant's from the tensor it holds.
 import { GraphError } from '../errors.js';
+import type { LeafPrim } from '../ir.js';
 import type { OpRules } from '../rules.js';
 
-/** The leaf primitives. */
-export type LeafPrim = 'input' | 'constant';
+/** Declared in OP_CLASSES (ir.ts). */
+export type { LeafPrim };
 
 /** Rules of the leaf primitives. */
 export const leafRules: { [P in LeafPrim]: OpRules<P> } = {

@@ -5,12 +5,12 @@ import { emit, type Sym } from '../builder.js';
 import { allocate, isFloat, type TensorData } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { HostTensor, shapeSize, stridesOf } from '../host.js';
-import type { PrimitiveParams, TypeInfo } from '../ir.js';
+import type { PrimitiveParams, TypeInfo, MovementPrim } from '../ir.js';
 import type { OpRules } from '../rules.js';
 import { broadcastIndex, broadcastShapes, normalizeAxes, normalizeAxis, sameShape, unbroadcast } from './broadcast.js';
 
-/** The movement primitives. */
-export type MovementPrim = 'reshape' | 'transpose' | 'broadcastTo' | 'slice' | 'concat' | 'pad';
+/** Declared in OP_CLASSES (ir.ts). */
+export type { MovementPrim };
 
 type Writable = { [i: number]: number | bigint };
 

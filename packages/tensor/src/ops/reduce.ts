@@ -5,14 +5,14 @@ import { emit, type Sym } from '../builder.js';
 import { allocate, isFloat } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { HostTensor } from '../host.js';
-import type { TypeInfo } from '../ir.js';
+import type { TypeInfo, ReducePrim } from '../ir.js';
 import type { OpRules } from '../rules.js';
 import { broadcastIndex, normalizeAxes } from './broadcast.js';
 import { cast, div, equal, mul } from './elementwise.js';
 import { broadcastTo, reshape } from './movement.js';
 
-/** The reduction primitives. */
-export type ReducePrim = 'reduceSum' | 'reduceMax';
+/** Declared in OP_CLASSES (ir.ts). */
+export type { ReducePrim };
 
 type ReduceParams = { axes: number[]; keepDims: boolean };
 

@@ -1,11 +1,12 @@
 // The conformance cases: every primitive, in the dtypes and shapes that exercise its lowering
 // (broadcasting, negative steps, empty axes, integer division by zero, NaN/Inf edge cases...).
-// Built with @ddpo/tensor's op functions; inputs are drawn per case from a seeded Rng.
+// Built with the op functions; inputs are drawn per case from a seeded Rng. Runner-agnostic: any
+// adapter runs them (conformance.ts).
 import {
   add, broadcastTo, cast, concat, conv2d, cos, div, equal, exp, gather, greater, less, log, matmul, max, maximum, minimum, mul, neg, pad,
   pow, reshape, sin, slice, sqrt, stopGradient, sub, sum, tensor, transpose, where, grad, GraphBuilder, isFloat, Rng,
   type DType, type Graph, type HostTensor, type Primitive, type Sym, type TensorMap,
-} from '@ddpo/tensor';
+} from '../index.js';
 
 /** How a case's input values are drawn. */
 export type InputKind = 'normal' | 'positive' | 'small-int' | 'nonneg-int' | 'bool' | 'index' | 'special';
@@ -22,6 +23,7 @@ export interface CaseInput {
 /** One conformance case: a small graph around one primitive. */
 export interface ConformanceCase {
   name: string;
+  /** The primitive under test; also the case's tolerance key (`toleranceOf(table, primitive, dtype)`). */
   primitive: Primitive;
   inputs: CaseInput[];
   build: (xs: Sym[]) => Sym;
