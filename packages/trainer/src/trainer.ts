@@ -57,16 +57,9 @@ export interface TrainerOptions {
  */
 export type FidelityFn = (images: HostTensor<'float32'>, prompts: Int32Array) => Promise<number>;
 
-/** Statistics of one epoch's update, filled by the algorithm. */
-export interface UpdateStats {
-  loss: number;
-  approxKl: number;
-  clipFraction: number;
-  gradNorm: number;
-  optimizerSteps: number;
-  skippedSteps: number;
-  skipped?: string;
-}
+// Statistics of one epoch's update: one type for Trainer's loop and the browser entry's updates.
+import type { UpdateStats } from './update.js';
+export type { UpdateStats } from './update.js';
 
 /** Evaluation samples: images, prompts, rewards (and prompt fidelity when the trainer has a FidelityFn). */
 export interface Evaluation {
