@@ -16,7 +16,7 @@ if [ ! -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.
 fi
 node=$(command -v node || true)
 if [ -z "$node" ] || [ "${DDPO_GPU_NODE:-}" = bundled ]; then
-  xz -dc .gpu/node.xz > /tmp/ddpo-node && chmod +x /tmp/ddpo-node && node=/tmp/ddpo-node
+  xz -dc .gpu/node.xz > .gpu/node && chmod +x .gpu/node && node=./.gpu/node
 fi
 if [ -z "${VK_DRIVER_FILES:-}" ]; then
   for f in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do

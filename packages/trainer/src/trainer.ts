@@ -20,7 +20,7 @@ import type { EpsilonModel } from '@ddpo/policy';
 import { PolicySampler } from './sampler.js';
 import type { EpochSamples } from './samples.js';
 import { optimizerFromState, optimizerToState } from './optimizer-state.js';
-import { gradsOf, guardedStep, StatMeans } from './step.js';
+import { gradsOf, StatMeans } from './step.js';
 import { checkResumeConfig, resolvePrompts } from './run-checks.js';
 import { resolveAdapter } from './adapter.js';
 import { baseSha256, checkSameBase, initialParams, loraOf, trainedModel } from './lora.js';
@@ -58,7 +58,7 @@ export interface TrainerOptions {
 export type FidelityFn = (images: HostTensor<'float32'>, prompts: Int32Array) => Promise<number>;
 
 // Statistics of one epoch's update: one type for Trainer's loop and the browser entry's updates.
-import type { UpdateStats } from './update.js';
+import { applyUpdateStep, type UpdateStats } from './update.js';
 export type { UpdateStats } from './update.js';
 
 /** Evaluation samples: images, prompts, rewards (and prompt fidelity when the trainer has a FidelityFn). */
@@ -446,15 +446,9 @@ export class Trainer {
 
   /** Steps the optimizer unless something was non-finite; records the outcome. */
   protected applyStep(grads: Record<string, HostTensor>, lossFinite: boolean, out: UpdateStats, stats: StatMeans): void {
-    const r = guardedStep(this.optimizer, grads, this.config.trainMaxGradNorm, lossFinite);
-    if (r.applied) {
-      out.optimizerSteps++;
-      stats.add('gradNorm', r.gradNorm);
-    } else {
-      out.skippedSteps++;
-      out.skipped = `${out.skippedSteps} optimizer step(s) refused (last: ${r.reason}); parameters left unchanged`;
-      this.progress.log(`epoch ${this.epoch}: optimizer step refused: ${r.reason}`);
-    }
+    applyUpdateStep(this.optimizer, this.config.trainMaxGradNorm, grads, lossFinite, out, stats, (reason) =>
+      this.progress.log(`epoch ${this.epoch}: optimizer step refused: ${reason}`),
+    );
   }
 
   /** Releases compiled graphs (and the adapter when the trainer created it). */
