@@ -35,6 +35,13 @@ interface Args {
   profile: boolean;
   peer: boolean;
   threads?: number;
+  /** ORT intra-op spinning (`--spin on|off`); absent: the adapter's default. */
+  spin?: boolean;
+}
+
+function onOff(v: string | undefined): boolean {
+  if (v === 'on' || v === 'off') return v === 'on';
+  throw new Error(`bench: --spin must be 'on' or 'off', got '${v ?? ''}'`);
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,8 +56,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--reps') a.reps = Number(argv[++i]);
     else if (k === '--device') a.device = checkDevice(argv[++i]);
     else if (k === '--threads') a.threads = Number(argv[++i]);
+    else if (k === '--spin') a.spin = onOff(argv[++i]);
     else if (k === '--only') a.only = new Set(argv[++i].split(',').map((x) => section(x)));
-    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --only LIST, --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
+    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --spin on|off, --only LIST, --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
   }
   if (a.json === undefined && argv.includes('--json')) throw new Error('bench: --json needs a file name');
   return a;
@@ -75,7 +83,7 @@ async function main(): Promise<void> {
   const reps = args.reps ?? sz.reps;
   const threads = args.threads ?? Math.min(2, os.availableParallelism());
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`bench: --threads must be an integer >= 1, got ${threads}`);
-  const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads, device: args.device });
+  const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads, device: args.device, allowSpinning: args.spin });
   const gemm = await GemmProbe.create(sz.gemmN, adapter.sessionOptions);
   const { model, params, weights } = loadModel();
   const fwdFlop = graphFlops(tinyUnet32Graph(1, { numPrompts: model.numPrompts }));
@@ -101,7 +109,7 @@ async function main(): Promise<void> {
   const epochCfg = epochConfig(sz);
   const epoch = on('epoch') ? await ddpoEpochs(ctx, epochCfg, sz.epochs) : undefined;
   // Right after our epoch, under the same load: the same epoch in PyTorch (a child python).
-  const peer = args.peer ? runPeer({ sampleBatch: sz.sampleBatch, steps: sz.steps, trainBatch: sz.trainBatch, epochs: sz.epochs, threads }) : undefined;
+  const peer = args.peer ? runPeer({ sampleBatch: sz.sampleBatch, steps: sz.steps, trainBatch: sz.trainBatch, epochs: sz.epochs, threads, spin: adapter.spinning }) : undefined;
   const cmpCfg = args.quick ? { ...epochCfg, sampleBatchSize: 4, trainBatchSize: 4 } : await compareSettings();
   const cmpEpoch = on('compare-epoch') ? await ddpoEpochs(ctx, cmpCfg, sz.epochs) : undefined;
   const full = args.compare ? await runDefaultCompare() : undefined;

@@ -13,7 +13,7 @@ export type PeerResult =
       /** The BLAS library the peer loaded (the reference BLAS makes it several times slower). */
       blas: string;
       threads: number;
-      /** OMP_WAIT_POLICY the peer ran with (PASSIVE unless the caller's environment set it). */
+      /** OMP_WAIT_POLICY the peer ran with (PASSIVE when our adapter does not spin, unless the caller's environment set it). */
       ompWaitPolicy: string;
       sampleSeconds: number;
       trainSeconds: number;
@@ -33,6 +33,8 @@ export interface PeerShape {
   trainBatch: number;
   epochs: number;
   threads: number;
+  /** Whether our adapter lets its threads spin: the peer's OpenMP threads get the same treatment. */
+  spin: boolean;
 }
 
 /** Runs the peer (warm-up epoch + `epochs` timed ones, median) or says why not. */
@@ -44,10 +46,12 @@ export function runPeer(s: PeerShape, python = PYTHON): PeerResult {
   }
   const script = fileURLToPath(new URL('../peer/torch_tiny_unet.py', import.meta.url));
   const args = [script, '--batch', `${s.sampleBatch}`, '--steps', `${s.steps}`, '--train-bs', `${s.trainBatch}`, '--epochs', `${s.epochs}`, '--threads', `${s.threads}`];
-  // PyTorch's OpenMP threads spin-wait by default; on a shared machine that took the peer's epoch
-  // from 17 s to 160-170 s (docs/benchmarks.md). Our adapter does not spin either (allowSpinning:
-  // false), so the peer gets the same treatment unless the caller set OMP_WAIT_POLICY.
-  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  // PyTorch's OpenMP threads spin-wait for a while by default (libgomp), as ORT's do with spinning
+  // allowed; on a shared machine spinning took the peer's epoch from 17 s to 160-170 s
+  // (docs/benchmarks.md). So the peer spins exactly when our adapter does: its own default when
+  // ours spins, OMP_WAIT_POLICY=PASSIVE when ours does not, unless the caller set OMP_WAIT_POLICY.
+  const policy = process.env.OMP_WAIT_POLICY ?? (s.spin ? undefined : 'PASSIVE');
+  const env = policy === undefined ? { ...process.env } : { ...process.env, OMP_WAIT_POLICY: policy };
   const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !last.startsWith('{')) return { ran: false, reason: `the peer failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}` };
@@ -57,7 +61,7 @@ export function runPeer(s: PeerShape, python = PYTHON): PeerResult {
     torch: String(j.torch),
     blas: String(j.blas ?? ''),
     threads: Number(j.threads),
-    ompWaitPolicy: env.OMP_WAIT_POLICY,
+    ompWaitPolicy: policy ?? 'unset (libgomp default: spin, then sleep)',
     sampleSeconds: Number(j.sample_s),
     trainSeconds: Number(j.train_s),
     epochSeconds: Number(j.epoch_s),

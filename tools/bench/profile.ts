@@ -153,6 +153,7 @@ export async function profileTraining(adapter: OnnxRuntimeAdapter, model: Epsilo
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
   if (file === undefined) throw new Error(`profile: ORT wrote no profile into ${dir}`);
   const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as ProfileEvent[];
+  if (process.env.DDPO_PROFILE_KEEP) fs.copyFileSync(path.join(dir, file), process.env.DDPO_PROFILE_KEEP);
   fs.rmSync(dir, { recursive: true, force: true });
 
   // The first run warms up; the profile keeps the last `runs`.

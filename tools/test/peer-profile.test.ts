@@ -8,7 +8,7 @@ import { classify } from '../bench/profile.js';
 
 describe('runPeer', () => {
   it('skips with the reason when the python is missing', () => {
-    const r = runPeer({ sampleBatch: 4, steps: 2, trainBatch: 4, epochs: 1, threads: 1 }, '/nonexistent/python3');
+    const r = runPeer({ sampleBatch: 4, steps: 2, trainBatch: 4, epochs: 1, threads: 1, spin: false }, '/nonexistent/python3');
     expect(r.ran).toBe(false);
     if (!r.ran) expect(r.reason).toMatch(/\/nonexistent\/python3 not found.*tools\/peer\/install\.sh/);
   });

@@ -80,19 +80,21 @@ export function loadModel(spec: string | undefined, seed: number, warn: (line: s
 /**
  * Creates the backend named by `--device` ('cpu' | 'cuda' | 'webgpu' -> ONNX Runtime, 'reference' ->
  * the pure-TypeScript interpreter, slow but dependency-free). On WebGPU, `log` is told which physical
- * device Dawn picked (a software rasteriser such as lavapipe is not a GPU).
+ * device Dawn picked (a software rasteriser such as lavapipe is not a GPU). `opts.spin: false` (the
+ * CLI's `--no-spin`) lets ONNX Runtime's idle threads sleep instead of spin (default: spin).
  *
  * @example
  * const adapter = await createAdapter('cpu', '2');
  */
-export async function createAdapter(device: string, threads?: string, log?: (line: string) => void): Promise<TensorAdapter> {
+export async function createAdapter(device: string, threads?: string, log?: (line: string) => void, opts: { spin?: boolean } = {}): Promise<TensorAdapter> {
   const intraOpNumThreads = threads === undefined ? undefined : numberFlag('--threads', threads, { integer: true, min: 1 });
+  const allowSpinning = opts.spin;
   switch (device) {
     case 'cpu':
     case 'cuda':
-      return createOnnxRuntimeAdapter({ device, intraOpNumThreads });
+      return createOnnxRuntimeAdapter({ device, intraOpNumThreads, allowSpinning });
     case 'webgpu': {
-      const adapter = await createOnnxRuntimeAdapter({ device, intraOpNumThreads });
+      const adapter = await createOnnxRuntimeAdapter({ device, intraOpNumThreads, allowSpinning });
       log?.(`webgpu: ${adapter.webgpuDevice?.summary ?? 'device not reported'}`);
       return adapter;
     }

@@ -39,6 +39,7 @@ function addTrainingOptions(cmd: Command, defaultReward = 'compressibility'): Co
     .option('-w, --weights <path>', 'initial weights: .safetensors file, pretrain output dir or trainer checkpoint (default: the shipped tiny-unet-32)')
     .addOption(new Option('--device <device>', 'where graphs run (webgpu: a Vulkan/Metal/D3D12 driver)').choices(DEVICE_CHOICES).default('cpu'))
     .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all cores)')
+    .option('--no-spin', "let ONNX Runtime's idle threads sleep between ops instead of spinning (faster when other jobs share the machine)")
     .option('--epochs <n>', 'numEpochs')
     .option('--sample-batch-size <n>', 'sampleBatchSize')
     .option('--batches-per-epoch <n>', 'sampleNumBatchesPerEpoch')

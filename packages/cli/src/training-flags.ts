@@ -15,6 +15,8 @@ export interface TrainingFlags {
   weights?: string;
   device: string;
   threads?: string;
+  /** false with --no-spin. */
+  spin: boolean;
   epochs?: string;
   sampleBatchSize?: string;
   batchesPerEpoch?: string;

@@ -37,3 +37,14 @@ describe('ddpo train --log-with', () => {
     expect(bad.err).toContain("--log-with: expected jsonl and/or tensorboard (comma-separated), got 'wandb'");
   });
 });
+
+describe('ddpo train --no-spin', () => {
+  it("ONNX Runtime's idle threads spin by default and sleep with --no-spin (the start line says which)", async () => {
+    const spin = await runCli(['train', ...TINY, '--out', path.join(tmp, 'spin')]);
+    expect(spin.code).toBe(0);
+    expect(spin.err).toContain('device: onnxruntime-cpu, idle threads spin');
+    const sleep = await runCli(['train', ...TINY, '--no-spin', '--out', path.join(tmp, 'sleep')]);
+    expect(sleep.code).toBe(0);
+    expect(sleep.err).toContain('device: onnxruntime-cpu, idle threads sleep');
+  });
+});

@@ -39,9 +39,11 @@ export interface OnnxRuntimeAdapterOptions {
    */
   nchwc?: boolean;
   /**
-   * Let idle intra-op threads spin between ops (ORT's own default) instead of sleeping (default
-   * false). Spinning saves a wake-up per parallel op on an idle machine, but on a loaded one a
-   * spinning thread takes the core its partner needs: 1.4-1.7x slower steps (docs/benchmarks.md).
+   * Let idle intra-op threads spin between ops (default true, ORT's own default) instead of
+   * sleeping. On an idle machine spinning saves a wake-up per parallel op: a tiny-unet-32 training
+   * step of ~2100 ONNX nodes took 246 ms sleeping and 168-175 ms spinning (docs/benchmarks.md). On a
+   * machine shared with other jobs a spinning thread takes the core its partner needs (1.4-1.7x
+   * slower steps measured at load 4-8): pass false there (the CLI's `--no-spin`).
    */
   allowSpinning?: boolean;
   /** Lowering patterns to leave out (see `FUSIONS`; default: none). */
@@ -69,7 +71,7 @@ export async function createOnnxRuntimeAdapter(opts: OnnxRuntimeAdapterOptions =
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
     enableCpuMemArena: opts.enableCpuMemArena ?? true,
     logSeverityLevel: opts.logSeverityLevel ?? 4,
-    extra: { session: { intra_op: { allow_spinning: opts.allowSpinning === true ? '1' : '0' } } },
+    extra: { session: { intra_op: { allow_spinning: opts.allowSpinning === false ? '0' : '1' } } },
   };
   if (device === 'cuda') await probeCuda(deviceId, sessionOptions);
   const webgpu = device === 'webgpu' ? await probeWebGpu() : undefined;
@@ -104,6 +106,12 @@ export class OnnxRuntimeAdapter implements TensorAdapter {
 
   get compiledCount(): number {
     return this.count;
+  }
+
+  /** Whether this adapter's intra-op threads spin between ops (`allowSpinning`). */
+  get spinning(): boolean {
+    const extra = this.sessionOptions.extra as { session?: { intra_op?: { allow_spinning?: string } } } | undefined;
+    return extra?.session?.intra_op?.allow_spinning === '1';
   }
 
   /** Lowers and compiles `graph`, or returns the session already compiled for this Graph object. */

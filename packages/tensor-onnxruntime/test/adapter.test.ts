@@ -31,6 +31,20 @@ describe('onnxruntime-cpu adapter', () => {
     await a.dispose();
   });
 
+  it("spins idle threads by default (ORT's own default) and lets them sleep with allowSpinning: false", async () => {
+    const spin = await createOnnxRuntimeAdapter({ intraOpNumThreads: 1 });
+    const sleep = await createOnnxRuntimeAdapter({ intraOpNumThreads: 1, allowSpinning: false });
+    expect(spin.spinning).toBe(true);
+    expect(sleep.spinning).toBe(false);
+    expect(sleep.sessionOptions.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    // Both run graphs the same.
+    for (const a of [spin, sleep]) {
+      const out = await (await a.compile(addMul())).run({ x: tensor([1, 2, 3, 4], [2, 2]), y: tensor([10, 20], [2]) });
+      expect(out.sum.toArray()).toEqual([11, 22, 13, 24]);
+      await a.dispose();
+    }
+  });
+
   it('compiles one session per Graph object and reuses it', async () => {
     const a = await createOnnxRuntimeAdapter({ intraOpNumThreads: 1 });
     const g = addMul();

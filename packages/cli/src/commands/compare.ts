@@ -75,7 +75,7 @@ export async function compareCommand(f: CompareFlags, io: CliIO): Promise<void> 
   for (const algorithm of algorithms) parseTrainerConfig({ ...configFor({ config, perAlgorithm }, algorithm), algorithm }); // fail on a bad field before loading anything
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
   const { model, params, source } = loadModel(f.weights, 0, (l) => io.err(l + '\n'));
-  const adapter = await createAdapter(f.device, f.threads, (l) => io.err(l + '\n'));
+  const adapter = await createAdapter(f.device, f.threads, (l) => io.err(l + '\n'), { spin: f.spin });
   try {
     io.err(`compare: ${algorithms.join(' vs ')} on ${reward.rewardName}, seeds ${seeds.join(', ')}, weights: ${source}, device: ${adapter.name}\n`);
     const res = await runCompare({

@@ -50,7 +50,7 @@ export async function sweepCommand(f: SweepFlags, io: CliIO): Promise<void> {
   const saveEvery = f.saveEvery !== undefined ? numberFlag('--save-every', f.saveEvery, { integer: true, min: 1 }) : 1;
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
   const { model, params, source } = loadModel(f.weights, 0, (l) => io.err(l + '\n'));
-  const adapter = await createAdapter(f.device, f.threads);
+  const adapter = await createAdapter(f.device, f.threads, undefined, { spin: f.spin });
   try {
     const fidelity = shapes32Fidelity(model, adapter, (l) => io.err(l + '\n'));
     if (minFidelity !== undefined && fidelity === undefined) throw new UsageError('--min-fidelity: this model has no prompt-fidelity classifier (shapes-32 models only)');

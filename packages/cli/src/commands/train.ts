@@ -40,7 +40,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
   const reward = await resolveReward(f.reward, { clipEncoder: f.clipEncoder, aestheticHead: f.aestheticHead });
   const seed = typeof config.seed === 'number' ? config.seed : 0;
   const { model, params, source } = loadModel(f.weights, seed, (l) => io.err(l + '\n'));
-  const adapter = await createAdapter(f.device, f.threads, (l) => io.err(l + '\n'));
+  const adapter = await createAdapter(f.device, f.threads, (l) => io.err(l + '\n'), { spin: f.spin });
   try {
     const trainer = await createTrainer({
       model,
@@ -55,7 +55,7 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
       progress: progressFor(f.progress),
       fidelity: shapes32Fidelity(model, adapter, (l) => io.err(l + '\n')),
     });
-    io.err(`train: ${trainer.config.algorithm} on ${reward.rewardName}, ${trainer.config.numEpochs} epochs, weights: ${source}, device: ${adapter.name}\n`);
+    io.err(`train: ${trainer.config.algorithm} on ${reward.rewardName}, ${trainer.config.numEpochs} epochs, weights: ${source}, device: ${adapter.name}${threadNote(adapter)}\n`);
     const metrics = await trainer.train();
     const last = metrics[metrics.length - 1];
     const fidelity = typeof last?.promptFidelity === 'number' ? `, prompt fidelity ${last.promptFidelity.toFixed(3)}` : '';
@@ -66,4 +66,9 @@ export async function trainCommand(f: TrainFlags, io: CliIO): Promise<void> {
   } finally {
     await adapter.dispose();
   }
+}
+
+/** ', idle threads spin' / ', idle threads sleep' for an ONNX Runtime adapter (see --no-spin); '' for others. */
+function threadNote(adapter: object): string {
+  return 'spinning' in adapter && typeof adapter.spinning === 'boolean' ? `, idle threads ${adapter.spinning ? 'spin' : 'sleep'}` : '';
 }
