@@ -83,7 +83,8 @@ async function main(): Promise<void> {
   const reps = args.reps ?? sz.reps;
   const threads = args.threads ?? Math.min(2, os.availableParallelism());
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`bench: --threads must be an integer >= 1, got ${threads}`);
-  const adapter = await createOnnxRuntimeAdapter({ intraOpNumThreads: threads, device: args.device, allowSpinning: args.spin });
+  const adapterOptions = { intraOpNumThreads: threads, device: args.device, allowSpinning: args.spin };
+  const adapter = await createOnnxRuntimeAdapter(adapterOptions);
   const gemm = await GemmProbe.create(sz.gemmN, adapter.sessionOptions);
   const { model, params, weights } = loadModel();
   const fwdFlop = graphFlops(tinyUnet32Graph(1, { numPrompts: model.numPrompts }));
@@ -99,19 +100,35 @@ async function main(): Promise<void> {
   console.log(`device: ${adapter.name}${adapter.webgpuDevice ? ` on ${adapter.webgpuDevice.summary}` : ''}`);
   console.log(`tiny-unet-32 (${weights} weights): forward ${fmt(fwdFlop / 1e6, 1)} MFLOP per image; ${threads} ORT threads, NCHWc block ${(adapter as { lowerOptions?: { nchwcBlockSize?: number } }).lowerOptions?.nchwcBlockSize ?? 0}`);
 
+  // Each section compiles its sessions on an adapter of its own and releases them when it ends, as a
+  // program running that one workload would: peak RSS is then the largest workload's, not the sum of
+  // every section's sessions held to the end.
+  let sessionsCompiled = 0;
+  const peakRssAfter: Partial<Record<Section, number>> = {};
   const on = (x: Section) => args.only === undefined || args.only.has(x);
+  const section = async <T>(x: Section, run: (c: Ctx) => Promise<T>): Promise<T | undefined> => {
+    if (!on(x)) return undefined;
+    const own = await createOnnxRuntimeAdapter(adapterOptions);
+    try {
+      return await run({ ...ctx, adapter: own });
+    } finally {
+      sessionsCompiled += own.compiledCount;
+      await own.dispose();
+      peakRssAfter[x] = Math.round(process.resourceUsage().maxRSS / 1024);
+    }
+  };
   const torchFile = fileURLToPath(new URL('../../packages/tensor-onnxruntime/test/fixtures/tiny-unet-32-torch.onnx', import.meta.url));
   const torch = on('torch') ? await forwardTorch(ctx, sz.fwdBatch, torchFile) : undefined;
-  const fwd = on('forward') ? await forwardOurs(ctx, sz.fwdBatch) : undefined;
-  const smp = on('sample') ? await sampling(ctx, sz.sampleBatch, sz.steps) : undefined;
-  const trn = on('train') ? await training(ctx, sz.trainBatch, sz.steps) : undefined;
-  const trnLora = on('train-lora') ? await trainingLora(ctx, sz.trainBatch, sz.steps) : undefined;
+  const fwd = await section('forward', (c) => forwardOurs(c, sz.fwdBatch));
+  const smp = await section('sample', (c) => sampling(c, sz.sampleBatch, sz.steps));
+  const trn = await section('train', (c) => training(c, sz.trainBatch, sz.steps));
+  const trnLora = await section('train-lora', (c) => trainingLora(c, sz.trainBatch, sz.steps));
   const epochCfg = epochConfig(sz);
-  const epoch = on('epoch') ? await ddpoEpochs(ctx, epochCfg, sz.epochs) : undefined;
+  const epoch = await section('epoch', (c) => ddpoEpochs(c, epochCfg, sz.epochs));
   // Right after our epoch, under the same load: the same epoch in PyTorch (a child python).
   const peer = args.peer ? runPeer({ sampleBatch: sz.sampleBatch, steps: sz.steps, trainBatch: sz.trainBatch, epochs: sz.epochs, threads, spin: adapter.spinning }) : undefined;
   const cmpCfg = args.quick ? { ...epochCfg, sampleBatchSize: 4, trainBatchSize: 4 } : await compareSettings();
-  const cmpEpoch = on('compare-epoch') ? await ddpoEpochs(ctx, cmpCfg, sz.epochs) : undefined;
+  const cmpEpoch = await section('compare-epoch', (c) => ddpoEpochs(c, cmpCfg, sz.epochs));
   const full = args.compare ? await runDefaultCompare() : undefined;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const m1 = machine();
@@ -137,7 +154,7 @@ async function main(): Promise<void> {
   console.log('');
   const cpuRatios = ([['sampling', smp], ['training', trn], ['forward', fwd], ['PyTorch export', torch]] as [string, Rate | undefined][]).flatMap(([k, r]) => (r ? [`${k} ${pct(r.ratioCpu)}`] : []));
   if (cpuRatios.length > 0) console.log(`ratios by CPU time (less sensitive to other processes): ${cpuRatios.join(', ')}`);
-  console.log(`sessions compiled: ${adapter.compiledCount} in all${epoch ? `; per DDPO run ${epoch.sessionsAfterFirst} after epoch 1, ${epoch.sessionsAfterLast} after epoch ${epoch.epochs + 1}` : ''}`);
+  console.log(`sessions compiled: ${sessionsCompiled} in all${epoch ? `; per DDPO run ${epoch.sessionsAfterFirst} after epoch 1, ${epoch.sessionsAfterLast} after epoch ${epoch.epochs + 1}` : ''}`);
   if (peer !== undefined && !peer.ran) console.log(`PyTorch peer skipped: ${peer.reason}`);
   if (peer?.ran) {
     console.log(`PyTorch peer (torch ${peer.torch}, ${peer.threads} threads, OMP_WAIT_POLICY ${peer.ompWaitPolicy}, BLAS ${peer.blas || 'unknown'}), same epoch right after ours: ${fmt(peer.epochSeconds, 2)} s (sample ${fmt(peer.sampleSeconds, 2)}, train ${fmt(peer.trainSeconds, 2)}); CPU ${fmt(peer.epochCpuSeconds, 2)} s`);
@@ -146,7 +163,8 @@ async function main(): Promise<void> {
     }
   }
   if (full) console.log(`default \`ddpo compare\` (child process): ${fmt(full.seconds, 0)} s for ${full.runs} runs, peak RSS ${fmt(full.peakRssMb, 0)} MB`);
-  console.log(`peak RSS of this process ${fmt(peakRssMb, 0)} MB; load average at the end ${m1.loadavg}`);
+  const rssSteps = Object.entries(peakRssAfter).map(([k, v]) => `${k} ${v}`).join(", ");
+  console.log(`peak RSS of this process ${fmt(peakRssMb, 0)} MB${rssSteps ? ` (peak after each section, MB: ${rssSteps})` : ""}; load average at the end ${m1.loadavg}`);
 
   if (args.json !== undefined) {
     const out = {
@@ -165,8 +183,10 @@ async function main(): Promise<void> {
       peerEpochSeconds: peer?.ran ? peer.epochSeconds : null,
       peerSpeedup: peer?.ran && epoch ? peer.epochSeconds / epoch.seconds : null,
       peerSpeedupCpu: peer?.ran && epoch ? peer.epochCpuSeconds / epoch.cpuSeconds : null,
-      sessionsCompiled: adapter.compiledCount,
+      sessionsCompiled,
+      peakRssAfterMb: peakRssAfter,
       device: adapter.name,
+      spinning: adapter.spinning,
       webgpuDevice: adapter.webgpuDevice ?? null,
       peakRssMb,
       forwardMflopPerImage: fwdFlop / 1e6,

@@ -28,6 +28,9 @@ export function median(v: readonly number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** How long the GEMM probe waits before measuring, for other sessions' spinning threads to park. */
+export const SETTLE_MS = 100;
+
 /** A raw ort.InferenceSession computing one n x n x n float32 MatMul: the machine's ceiling. */
 export class GemmProbe {
   private constructor(
@@ -36,10 +39,17 @@ export class GemmProbe {
     readonly n: number,
   ) {}
 
+  /**
+   * The probe's own threads never spin (so they do not take a core from the workload timed next),
+   * whatever `options` say; and `rate` first waits `SETTLE_MS`, so that the intra-op threads of the
+   * workload timed just before, which spin for a while after each run when spinning is allowed,
+   * have gone to sleep and do not slow the probe.
+   */
   static async create(n: number, options: ort.InferenceSession.SessionOptions): Promise<GemmProbe> {
     const b = new GraphBuilder();
     b.output('c', matmul(b.input('a', [n, n]), b.input('b', [n, n])));
-    const session = await ort.InferenceSession.create(serializeModel(lowerGraph(b.build())), options);
+    const quiet = { ...options, extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    const session = await ort.InferenceSession.create(serializeModel(lowerGraph(b.build())), quiet);
     const rng = new Rng(7);
     const t = (seed: number) => new ort.Tensor('float32', rng.fork(seed).normal([n, n]).data as Float32Array, [n, n]);
     const probe = new GemmProbe(session, { a: t(1), b: t(2) }, n);
@@ -49,6 +59,7 @@ export class GemmProbe {
 
   /** GFLOP/s of the fastest of `reps` MatMuls (wall) and GFLOP per CPU-second of the same call. */
   async rate(reps = 3): Promise<{ gflops: number; gflopsPerCpu: number }> {
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     let best: Sample = { wall: Infinity, cpu: Infinity };
     for (let i = 0; i < reps; i++) {
       const s = await timed(() => this.session.run(this.feeds));

@@ -54,5 +54,10 @@ describe('npm run bench -- --quick --json', () => {
     // Nothing is recompiled per epoch: sessions after the last epoch equal those after the first.
     const epoch = out.epoch as { sessionsAfterFirst: number; sessionsAfterLast: number };
     expect(epoch.sessionsAfterLast).toBe(epoch.sessionsAfterFirst);
+    // Each section ran on an adapter of its own (released at its end); the peak after each is recorded.
+    const after = out.peakRssAfterMb as Record<string, number>;
+    expect(Object.keys(after)).toEqual(['forward', 'sample', 'train', 'train-lora', 'epoch', 'compare-epoch']);
+    for (const v of Object.values(after)) expect(v > 0 && v <= Math.ceil(out.peakRssMb as number)).toBe(true);
+    expect(out.spinning).toBe(true); // the adapter's default
   }, 600_000);
 });
