@@ -132,6 +132,10 @@ describe('conv2d', () => {
     [[1, 2, 9, 9], [2, 2, 3, 3], { stride: 2, padding: 1, dilation: 2 }],
     [[1, 2, 8, 7], [3, 2, 2, 2], { stride: 3, padding: 1 }],
     [[1, 2, 6, 5], [3, 2, 3, 2], { stride: [2, 1], padding: [0, 1, 2, 3], dilation: [1, 2] }],
+    // Fewer output than input channels: the weight gradient gathers the cotangent (see convWeightGradGather).
+    [[1, 3, 8, 7], [2, 3, 2, 2], { stride: 3, padding: 1 }],
+    [[1, 3, 6, 5], [2, 3, 3, 2], { stride: [2, 1], padding: [0, 1, 2, 3], dilation: [1, 2] }],
+    [[2, 4, 5, 5], [1, 4, 3, 3], { padding: 1 }],
   ] as [number[], number[], Conv2dOptions][])('gradient, x %j w %j %j', (xs, ws, opts) => {
     gradCheck(({ x, w }) => conv2d(x, w, opts), { x: randomTensor(xs, 7), w: randomTensor(ws, 8) });
   });
@@ -157,7 +161,7 @@ function directWeightGrad(x: HostTensor, u: HostTensor, wShape: number[], p: num
   return out;
 }
 
-describe('conv2d weight gradient on large maps (the row-window form, >= 1024 output pixels)', () => {
+describe('conv2d weight gradient on large maps (>= 1024 output pixels; gather form, and the row-window form for 1x1)', () => {
   // Finite differences over thousands of inputs would be slow: the gradient is checked against the definition.
   it.each([
     [[2, 3, 32, 33], [4, 3, 3, 3], [1, 1, 1, 1], [1, 1]],
@@ -165,6 +169,7 @@ describe('conv2d weight gradient on large maps (the row-window form, >= 1024 out
     [[1, 2, 33, 32], [3, 2, 2, 3], [1, 0, 0, 2], [1, 1]],
     [[2, 3, 32, 32], [2, 3, 1, 1], [0, 0, 0, 0], [1, 1]],
     [[1, 2, 32, 32], [2, 2, 3, 1], [1, 0, 1, 0], [1, 1]],
+    [[1, 4, 32, 32], [2, 4, 3, 3], [1, 1, 1, 1], [1, 1]],
   ])('x %j w %j pads %j dilations %j', (xs, ws, pads, dil) => {
     const x = randomTensor(xs, 3);
     const w = randomTensor(ws, 4);

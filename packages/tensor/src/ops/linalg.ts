@@ -277,14 +277,14 @@ function convInputGradPhases(g: Sym, w: Sym, xShape: readonly number[], p: ConvP
 }
 
 /**
- * Weight gradient as one GEMM per kernel tap: gw[:, :, i, j] = g^T [O, N*Ho*Wo] @ tap_ij^T, where
- * tap_ij [C, N*Ho*Wo] is the strided slice of the padded x^T [C, N, H', W'] that tap (i, j) reads:
- * gw[o, c, i, j] = sum_{n, ho, wo} g[n, o, ho, wo] xpad[n, c, dil*i + s*ho, dil*j + s*wo]. The
- * textbook form (a convolution of x^T with g^T as a kernel as large as the whole output map) ran
- * 2-5x slower on ONNX Runtime, one im2col matrix + one GEMM 1.3x slower (the extra concat pass);
- * docs/benchmarks.md has the measurements.
+ * Weight gradient of a 1x1 (or any) convolution as one GEMM per kernel tap: gw[:, :, i, j] =
+ * g^T [O, N*Ho*Wo] @ tap_ij^T, where tap_ij [C, N*Ho*Wo] is the strided slice of the padded
+ * x^T [C, N, H', W'] that tap (i, j) reads: gw[o, c, i, j] = sum_{n, ho, wo} g[n, o, ho, wo]
+ * xpad[n, c, dil*i + s*ho, dil*j + s*wo]. Larger kernels take the gather form
+ * (convWeightGradGather); docs/benchmarks.md has the measurements of both and of what was tried.
  */
 function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym {
+  if (wShape[2] * wShape[3] > 1) return convWeightGradGather(g, x, wShape, p);
   const rows = p.strides[0] === 1 && p.strides[1] === 1 ? convWeightGradRows(g, x, wShape, p) : undefined;
   if (rows !== undefined) return rows;
   const [N, C, H, W] = x.shape;
@@ -308,6 +308,75 @@ function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams
     }
   }
   return reshape(taps.length === 1 ? taps[0] : concat(taps, 2), [O, C, kh, kw]);
+}
+
+/**
+ * Weight gradient of a convolution with a kernel larger than 1x1, as one GEMM over an im2col
+ * matrix built by one row gather. The side with fewer channels is gathered: with O <= C, the
+ * cotangent in NHWC rows [N*Ho*Wo (+1 zero row), O] is gathered at the output position that each
+ * input position (n, h, w) feeds through each tap (i, j) (the zero row where none does: padding,
+ * stride phases), giving cols [N*H*W, kh*kw*O], and gw = cols^T @ x_nhwc [N*H*W, C]; with C < O,
+ * x's NHWC rows are gathered at the input position each output position reads through each tap
+ * (the zero row for padding), cols [N*Ho*Wo, kh*kw*C], and gw = g_nhwc^T @ cols. Either way
+ * gw[o, c, i, j] = sum_{n, ho, wo} g[n, o, ho, wo] x[n, c, s*ho + dil*i - pad, s*wo + dil*j - pad].
+ * One multi-threaded Gather and one GEMM per layer replace a padded copy, kh*kw slices and
+ * kh*kw small GEMMs: 1.1-2x faster per layer on tiny-unet-32's shapes (docs/benchmarks.md).
+ */
+function convWeightGradGather(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym {
+  const [N, C, H, W] = x.shape;
+  const [O, , kh, kw] = wShape;
+  const [, , Ho, Wo] = g.shape;
+  const [sh, sw] = p.strides;
+  const [dh, dw] = p.dilations;
+  const [pt, pl] = p.pads;
+  const T = kh * kw;
+  const nhwc = (v: Sym, rows: number, ch: number) => reshape(transpose(v, [0, 2, 3, 1]), [rows, ch]);
+  const withZeroRow = (v: Sym, ch: number) => concat([v, v.builder.constant(zeros([1, ch], v.dtype))], 0);
+  const Pin = N * H * W;
+  const Pout = N * Ho * Wo;
+  if (O <= C) {
+    // Input position (n, h, w) feeds output (ho, wo) through tap (i, j) when h = sh*ho + dh*i - pt (same for w).
+    const idx = new Int32Array(Pin * T);
+    let q = 0;
+    for (let n = 0; n < N; n++) {
+      for (let h = 0; h < H; h++) {
+        for (let w = 0; w < W; w++) {
+          for (let i = 0; i < kh; i++) {
+            const hs = h + pt - dh * i;
+            const ho = hs / sh;
+            const hOk = hs >= 0 && hs % sh === 0 && ho < Ho;
+            for (let j = 0; j < kw; j++) {
+              const ws = w + pl - dw * j;
+              const wo = ws / sw;
+              idx[q++] = hOk && ws >= 0 && ws % sw === 0 && wo < Wo ? (n * Ho + ho) * Wo + wo : Pout;
+            }
+          }
+        }
+      }
+    }
+    const cols = reshape(gather(withZeroRow(nhwc(g, Pout, O), O), g.builder.constant(tensor(idx, [Pin, T], 'int32'))), [Pin, T * O]);
+    const r = matmul(transpose(cols, [1, 0]), nhwc(x, Pin, C)); // [(i, j, o), c]
+    return transpose(reshape(r, [kh, kw, O, C]), [2, 3, 0, 1]);
+  }
+  // Output position (n, ho, wo) reads input (sh*ho + dh*i - pt, sw*wo + dw*j - pl) through tap (i, j).
+  const idx = new Int32Array(Pout * T);
+  let q = 0;
+  for (let n = 0; n < N; n++) {
+    for (let ho = 0; ho < Ho; ho++) {
+      for (let wo = 0; wo < Wo; wo++) {
+        for (let i = 0; i < kh; i++) {
+          const h = sh * ho + dh * i - pt;
+          for (let j = 0; j < kw; j++) {
+            const w = sw * wo + dw * j - pl;
+            idx[q++] = h >= 0 && h < H && w >= 0 && w < W ? (n * H + h) * W + w : Pin;
+          }
+        }
+      }
+    }
+  }
+  const cols = reshape(gather(withZeroRow(nhwc(x, Pin, C), C), x.builder.constant(tensor(idx, [Pout, T], 'int32'))), [Pout, T * C]);
+  const r = matmul(transpose(nhwc(g, Pout, O), [1, 0]), cols); // [o, (i, j, c)]
+  return transpose(reshape(r, [O, kh, kw, C]), [0, 3, 1, 2]);
 }
 
 /** Output maps at least this large (Ho*Wo) take the row-window weight gradient (measured: docs/benchmarks.md). */
