@@ -356,7 +356,8 @@ function convWeightGradGather(g: Sym, x: Sym, wShape: readonly number[], p: Conv
     }
     const cols = reshape(gather(withZeroRow(nhwc(g, Pout, O), O), g.builder.constant(tensor(idx, [Pin, T], 'int32'))), [Pin, T * O]);
     const r = matmul(transpose(cols, [1, 0]), nhwc(x, Pin, C)); // [(i, j, o), c]
-    return transpose(reshape(r, [kh, kw, O, C]), [2, 3, 0, 1]);
+    // [T, O, C] -> [O, C, T] as a 3-D permutation: ORT runs the 4-D [kh, kw, O, C] one 4x slower.
+    return reshape(transpose(reshape(r, [T, O, C]), [1, 2, 0]), [O, C, kh, kw]);
   }
   // Output position (n, ho, wo) reads input (sh*ho + dh*i - pt, sw*wo + dw*j - pl) through tap (i, j).
   const idx = new Int32Array(Pout * T);
@@ -376,7 +377,7 @@ function convWeightGradGather(g: Sym, x: Sym, wShape: readonly number[], p: Conv
   }
   const cols = reshape(gather(withZeroRow(nhwc(x, Pin, C), C), x.builder.constant(tensor(idx, [Pout, T], 'int32'))), [Pout, T * C]);
   const r = matmul(transpose(nhwc(g, Pout, O), [1, 0]), cols); // [o, (i, j, c)]
-  return transpose(reshape(r, [O, kh, kw, C]), [0, 3, 1, 2]);
+  return reshape(transpose(reshape(r, [O, T, C]), [0, 2, 1]), [O, C, kh, kw]);
 }
 
 /** Output maps at least this large (Ho*Wo) take the row-window weight gradient (measured: docs/benchmarks.md). */
