@@ -3,7 +3,7 @@
 // as torch does. A step is computed into scratch arrays and committed only if everything is finite.
 import { HostTensor, isFloat } from '@ddpo/tensor';
 import { NonFiniteGradientError, OptimizerConfigError, ParamMismatchError } from './errors.js';
-import { ParamStore, asRecord, describeType, sameShape, type NamedTensors } from './param-store.js';
+import { ParamStore, asRecord, describeType, firstNonFinite, sameShape, type NamedTensors } from './param-store.js';
 
 /** Options of Adam / AdamW; defaults are torch's (weightDecay 0 for Adam, 0.01 for AdamW). */
 export interface AdamOptions {
@@ -43,6 +43,13 @@ interface Slot {
   m: FloatArray;
   v: FloatArray;
 }
+/** Reusable staging arrays of one parameter (a step writes into them, then swaps them in). */
+interface Scratch {
+  p: FloatArray;
+  m: FloatArray;
+  v: FloatArray;
+}
+
 interface Staged extends Slot {
   name: string;
   p: FloatArray;
@@ -66,6 +73,7 @@ export class Adam {
   weightDecay: number;
   readonly decoupled: boolean;
   private slots = new Map<string, Slot>();
+  private scratch = new Map<string, Scratch>();
 
   constructor(params: NamedTensors, options: AdamOptions = {}) {
     this.params = params instanceof ParamStore ? params : new ParamStore(params);
@@ -101,13 +109,16 @@ export class Adam {
     const staged = names.map((name) => this.compute(name, g[name]));
     for (const s of staged) {
       for (const [arr, what] of [[s.p, 'updated value'], [s.m, 'exp_avg'], [s.v, 'exp_avg_sq']] as const) {
-        const i = arr.findIndex((x) => !Number.isFinite(x));
+        const i = firstNonFinite(arr);
         if (i >= 0) throw new NonFiniteGradientError(s.name, i, arr[i], what);
       }
     }
     for (const s of staged) {
       (this.params.get(s.name).data as FloatArray).set(s.p);
+      // The new moments go in; the old ones (if any) become the next step's staging arrays.
+      const old = this.slots.get(s.name);
       this.slots.set(s.name, { step: s.step, m: s.m, v: s.v });
+      if (old !== undefined) this.scratch.set(s.name, { p: s.p, m: old.m, v: old.v });
     }
   }
 
@@ -124,7 +135,7 @@ export class Adam {
     const names = this.params.names().filter((n) => Object.hasOwn(grads, n));
     for (const name of names) {
       const data = grads[name].data as FloatArray;
-      const i = data.findIndex((x) => !Number.isFinite(x));
+      const i = firstNonFinite(data);
       if (i >= 0) throw new NonFiniteGradientError(name, i, data[i]);
     }
     return names;
@@ -137,7 +148,9 @@ export class Adam {
     const n = p.length;
     const make = (): FloatArray => (p instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
     const slot = this.slots.get(name) ?? { step: 0, m: make(), v: make() };
-    const out: Staged = { name, step: slot.step + 1, p: make(), m: make(), v: make() };
+    const spare = this.scratch.get(name);
+    this.scratch.delete(name); // taken: a failed step simply allocates again next time
+    const out: Staged = { name, step: slot.step + 1, p: spare?.p ?? make(), m: spare?.m ?? make(), v: spare?.v ?? make() };
     const [b1, b2] = this.betas;
     const { lr, eps, weightDecay: wd, decoupled } = this;
     const stepSize = lr / (1 - b1 ** out.step); // lr / bias_correction1
@@ -190,6 +203,7 @@ export class Adam {
     this.eps = hyper.eps;
     this.weightDecay = hyper.weightDecay;
     this.slots = slots;
+    this.scratch.clear();
   }
 
   private stateProblems(state: Record<string, AdamParamState>): string[] {

@@ -2,7 +2,7 @@
 // gradients together, and one scale max_norm / (total_norm + 1e-6) applied to every gradient when it is < 1.
 import type { HostTensor } from '@ddpo/tensor';
 import { NonFiniteGradientError, OptimizerConfigError } from './errors.js';
-import { asRecord, type NamedTensors } from './param-store.js';
+import { asRecord, firstNonFinite, type NamedTensors } from './param-store.js';
 
 type FloatArray = Float32Array | Float64Array;
 
@@ -23,8 +23,9 @@ export function globalGradNorm(grads: NamedTensors): number {
 }
 
 function tensorNorm(g: HostTensor): number {
+  const data = g.data as FloatArray;
   let s = 0;
-  for (const x of g.data as FloatArray) s += x * x;
+  for (let i = 0; i < data.length; i++) s += data[i] * data[i];
   return Math.sqrt(s);
 }
 
@@ -42,7 +43,7 @@ export function clipGradNorm(grads: NamedTensors, maxNorm: number): number {
   const record = asRecord(grads);
   for (const [name, g] of Object.entries(record)) {
     const data = g.data as FloatArray;
-    const i = data.findIndex((x) => !Number.isFinite(x));
+    const i = firstNonFinite(data);
     if (i >= 0) throw new NonFiniteGradientError(name, i, data[i]);
   }
   const total = globalGradNorm(record);

@@ -116,3 +116,12 @@ export function describeType(t: { dtype: DType; shape: readonly number[] }): str
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/** Index of the first NaN or +-Infinity in `a`, or -1 (a plain loop: findIndex's callback costs 10x). */
+export function firstNonFinite(a: Float32Array | Float64Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (x - x !== 0) return i; // NaN - NaN and Inf - Inf are NaN; finite x - x is 0
+  }
+  return -1;
+}

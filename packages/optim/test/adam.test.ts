@@ -182,6 +182,32 @@ describe('hyperparameters and state dict', () => {
     expect(() => new Adam({ i: tensor(new Int32Array(2), [2]) })).toThrow(/'i' is int32 \[2\], expected float32 or float64/);
   });
 
+  it('a refused step in the middle of a run changes nothing: the run goes on bit for bit as without it', () => {
+    // Steps stage into arrays they reuse from step to step; a refused step must not leave them aliased to the state.
+    const c = golden.cases[2];
+    const init = () => Object.fromEntries(names.map((n, k) => [n, f64(c.params_init[k], c.shapes[k])]));
+    const grads = (t: number) => Object.fromEntries(names.map((n, k) => [n, f64(c.steps[t].grads[k], c.shapes[k])]));
+    const options = { lr: c.lr, betas: c.betas, eps: c.eps, weightDecay: c.weight_decay };
+    const straight = init();
+    const a = new Adam(straight, options);
+    for (let t = 0; t < 5; t++) a.step(grads(t));
+    const interrupted = init();
+    const b = new Adam(interrupted, options);
+    for (let t = 0; t < 5; t++) {
+      if (t === 3) {
+        const bad = grads(t);
+        const last = names[names.length - 1];
+        const data = (bad[last].data as Float64Array).slice();
+        data[0] = 1e200; // finite, but its square overflows: refused after the update was staged
+        bad[last] = f64([...data], bad[last].shape);
+        expect(() => b.step(bad)).toThrow(NonFiniteGradientError);
+      }
+      b.step(grads(t));
+    }
+    for (const n of names) expect(interrupted[n].data).toEqual(straight[n].data);
+    expect(b.stateDict()).toEqual(a.stateDict());
+  });
+
   it('resuming from a state dict reproduces an uninterrupted run bit for bit', () => {
     const c = golden.cases[2];
     const init = () => Object.fromEntries(names.map((n, k) => [n, f64(c.params_init[k], c.shapes[k])]));
