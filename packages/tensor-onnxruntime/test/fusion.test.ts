@@ -119,7 +119,13 @@ describe('fused patterns (float32)', () => {
     for (const op of ['Sqrt', 'ReduceSum', 'Sub']) expect(fwdOps).not.toContain(op);
     await agrees(fwd, feedsFor(fwd, 7, 3));
     const train = build(shapes, f, true);
-    expect(opTypes(train)).not.toContain('InstanceNormalization');
+    const trainOps = opTypes(train);
+    expect(trainOps).not.toContain('InstanceNormalization');
+    // No full-size negation, forward or backward: only per-group values [N, G, 1] are negated.
+    const origins = new Map<string, number>();
+    const negs = lowerGraph(train, { origins }).graph!.node.filter((n) => n.opType === 'Neg');
+    expect(negs.length).toBeGreaterThan(0);
+    for (const n of negs) expect(train.nodes[origins.get(n.output[0])!].shape).toEqual([2, 4, 1]);
     await agrees(train, feedsFor(train, 8, 3));
   });
 

@@ -67,6 +67,10 @@ const CASES: Case[] = [
   { name: 'ReduceMean (opset 18 axes input) and ReduceSum/ReduceMax keepdims 0', spec: { opset: 18, inputs: [['x', 'float32', [2, 3, 4]]], outputs: [['m', 'float32', [2, 1, 1]], ['s', 'float32', [3]], ['x1', 'float32', [2, 4]]], initializers: { ax: i64([1, 2]), a02: i64([0, 2]), a1: i64([1]) }, nodes: [
     { op: 'ReduceMean', inputs: ['x', 'ax'], outputs: ['m'] }, { op: 'ReduceSum', inputs: ['x', 'a02'], outputs: ['s'], attrs: { keepdims: { int: 0 } } },
     { op: 'ReduceMax', inputs: ['x', 'a1'], outputs: ['x1'], attrs: { keepdims: { int: 0 } } }] } },
+  { name: 'ReduceSumSquare (opset 17 axes attribute, and opset 18 axes input)', spec: { inputs: [['x', 'float32', [2, 3, 4]]], outputs: [['q', 'float32', [2, 1, 4]]], nodes: [
+    { op: 'ReduceSumSquare', inputs: ['x'], outputs: ['q'], attrs: { axes: { ints: [1] } } }] } },
+  { name: 'ReduceSumSquare, opset 18', spec: { opset: 18, inputs: [['x', 'float32', [2, 3, 4]]], outputs: [['q', 'float32', [3]]], initializers: { a02: i64([0, 2]) }, nodes: [
+    { op: 'ReduceSumSquare', inputs: ['x', 'a02'], outputs: ['q'], attrs: { keepdims: { int: 0 } } }] } },
   { name: 'Split equal and Sin/Cos', spec: { inputs: [['x', 'float32', [6, 2]]], outputs: [['a', 'float32', [3, 2]], ['b', 'float32', [3, 2]]], nodes: [
     { op: 'Split', inputs: ['x'], outputs: ['p', 'q'], attrs: { axis: { int: 0 } } }, { op: 'Sin', inputs: ['p'], outputs: ['a'] }, { op: 'Cos', inputs: ['q'], outputs: ['b'] }] } },
   { name: 'ConstantOfShape and Range', spec: { inputs: [['x', 'float32', [3]]], outputs: [['y', 'float32', [3]]], initializers: { s: i64([3]), r0: f32([0.5], []), r1: f32([3.5], []), r2: f32([1], []) }, nodes: [

@@ -186,6 +186,7 @@ export const mathHandlers: Record<string, OnnxHandler> = {
   MatMul: matmulHandler, Gemm: gemm, Conv: conv,
   InstanceNormalization: instanceNorm, LayerNormalization: layerNorm, BatchNormalization: batchNorm,
   ReduceSum: reduce(sum, 13),
+  ReduceSumSquare: reduce((x, a, k) => sum(mul(x, x), a, k), 18),
   ReduceMean: reduce(mean, 18),
   ReduceMax: reduce(max, 18),
   ReduceMin: reduce((x, a, k) => neg(max(neg(x), a, k)), 18),
