@@ -25,7 +25,7 @@ export type Role =
   | 'backward: elementwise / reductions (GroupNorm, SiLU, softmax, sums)'
   | 'backward: data movement (transpose, reshape, pad, slice, concat)';
 
-const MOVEMENT = new Set<AnyNode['op']>(['reshape', 'transpose', 'pad', 'slice', 'concat', 'flip' as AnyNode['op'], 'broadcastTo', 'stopGradient']);
+const MOVEMENT = new Set<AnyNode['op']>(['reshape', 'transpose', 'pad', 'slice', 'concat', 'gather', 'flip' as AnyNode['op'], 'broadcastTo', 'stopGradient']);
 
 /**
  * Assigns each node of a training graph a role. Nodes up to `lastForward` (the loss) are the

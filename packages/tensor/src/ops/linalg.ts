@@ -311,16 +311,17 @@ function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams
 }
 
 /**
- * Weight gradient of a convolution with a kernel larger than 1x1, as one GEMM over an im2col
- * matrix built by one row gather. The side with fewer channels is gathered: with O <= C, the
- * cotangent in NHWC rows [N*Ho*Wo (+1 zero row), O] is gathered at the output position that each
- * input position (n, h, w) feeds through each tap (i, j) (the zero row where none does: padding,
- * stride phases), giving cols [N*H*W, kh*kw*O], and gw = cols^T @ x_nhwc [N*H*W, C]; with C < O,
- * x's NHWC rows are gathered at the input position each output position reads through each tap
- * (the zero row for padding), cols [N*Ho*Wo, kh*kw*C], and gw = g_nhwc^T @ cols. Either way
- * gw[o, c, i, j] = sum_{n, ho, wo} g[n, o, ho, wo] x[n, c, s*ho + dil*i - pad, s*wo + dil*j - pad].
- * One multi-threaded Gather and one GEMM per layer replace a padded copy, kh*kw slices and
- * kh*kw small GEMMs: 1.1-2x faster per layer on tiny-unet-32's shapes (docs/benchmarks.md).
+ * Weight gradient of a convolution with a kernel larger than 1x1, as one batched GEMM over an
+ * im2col matrix built by one row gather. The side with fewer channels is gathered, from its NHWC
+ * rows plus one zero row: with O <= C, the cotangent's row of the output position that each input
+ * position (n, h, w) feeds through each tap (i, j) (the zero row where none does: padding, stride
+ * phases), giving cols_n [H*W, kh*kw*O] per image, and gw^T = sum_n x_n [C, H*W] @ cols_n; with
+ * C < O, x's row at the input position each output position reads through each tap (the zero row
+ * for padding), cols_n [Ho*Wo, kh*kw*C], and gw = sum_n g_n [O, Ho*Wo] @ cols_n. Either way
+ * gw[o, c, i, j] = sum_{n, ho, wo} g[n, o, ho, wo] x[n, c, s*ho + dil*i - pad, s*wo + dil*j - pad];
+ * the other side is read in its own NCHW layout. One multi-threaded Gather and one GEMM per layer
+ * replace a padded copy, kh*kw slices and kh*kw small GEMMs: 1.3-2.7x faster per layer on
+ * tiny-unet-32's shapes (docs/benchmarks.md).
  */
 function convWeightGradGather(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym {
   const [N, C, H, W] = x.shape;
@@ -354,10 +355,10 @@ function convWeightGradGather(g: Sym, x: Sym, wShape: readonly number[], p: Conv
         }
       }
     }
-    const cols = reshape(gather(withZeroRow(nhwc(g, Pout, O), O), g.builder.constant(tensor(idx, [Pin, T], 'int32'))), [Pin, T * O]);
-    const r = matmul(transpose(cols, [1, 0]), nhwc(x, Pin, C)); // [(i, j, o), c]
-    // [T, O, C] -> [O, C, T] as a 3-D permutation: ORT runs the 4-D [kh, kw, O, C] one 4x slower.
-    return reshape(transpose(reshape(r, [T, O, C]), [1, 2, 0]), [O, C, kh, kw]);
+    const cols = reshape(gather(withZeroRow(nhwc(g, Pout, O), O), g.builder.constant(tensor(idx, [Pin, T], 'int32'))), [N, H * W, T * O]);
+    const rt = sum(matmul(reshape(x, [N, C, H * W]), cols), [0]); // [c, (i, j, o)]
+    // 3-D permutations: ORT runs 4-D ones such as [kh, kw, O, C] -> [O, C, kh, kw] about 4x slower.
+    return reshape(transpose(reshape(rt, [C, T, O]), [2, 0, 1]), [O, C, kh, kw]);
   }
   // Output position (n, ho, wo) reads input (sh*ho + dh*i - pt, sw*wo + dw*j - pl) through tap (i, j).
   const idx = new Int32Array(Pout * T);
@@ -375,8 +376,8 @@ function convWeightGradGather(g: Sym, x: Sym, wShape: readonly number[], p: Conv
       }
     }
   }
-  const cols = reshape(gather(withZeroRow(nhwc(x, Pin, C), C), x.builder.constant(tensor(idx, [Pout, T], 'int32'))), [Pout, T * C]);
-  const r = matmul(transpose(nhwc(g, Pout, O), [1, 0]), cols); // [o, (i, j, c)]
+  const cols = reshape(gather(withZeroRow(nhwc(x, Pin, C), C), x.builder.constant(tensor(idx, [Pout, T], 'int32'))), [N, Ho * Wo, T * C]);
+  const r = sum(matmul(reshape(g, [N, O, Ho * Wo]), cols), [0]); // [o, (i, j, c)]
   return reshape(transpose(reshape(r, [O, T, C]), [0, 2, 1]), [O, C, kh, kw]);
 }
 
