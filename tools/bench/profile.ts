@@ -56,7 +56,9 @@ export function classify(graph: Graph, lastForward: number): Role[] {
       role[n.id] = n.op === 'conv2d' ? 'forward: conv' : 'forward: other';
       continue;
     }
-    if (n.op === 'conv2d') {
+    if (n.op === 'convTranspose2d') {
+      role[n.id] = 'backward: conv input gradient (stride 2)';
+    } else if (n.op === 'conv2d') {
       // Stride 2: either a convolution over a zero-dilated cotangent (a 6-D pad upstream) or one
       // phase of the phase-decomposed form (interleaved by a 6-D transpose downstream).
       const dilated = upstreamHas(n.inputs[0], (u) => u.op === 'pad' && u.shape.length === 6, 3) || downstreamHas(n.id, (u) => u.op === 'transpose' && u.shape.length === 6, 3);

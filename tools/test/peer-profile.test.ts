@@ -29,9 +29,10 @@ describe('classify', () => {
     b.output('g2', g2);
     const graph = b.build();
     const roles = classify(graph, loss.id);
-    const convRoles = graph.nodes.filter((n) => n.op === 'conv2d').map((n) => roles[n.id]);
-    // Two forward convs; the input gradient of h through the stride-2 conv, as 4 phase convs (x needs none).
-    expect(convRoles.sort()).toEqual([...Array(4).fill('backward: conv input gradient (stride 2)'), 'forward: conv', 'forward: conv']);
+    const convRoles = graph.nodes.filter((n) => n.op === 'conv2d' || n.op === 'convTranspose2d').map((n) => roles[n.id]);
+    // Two forward convs; the input gradient of h through the stride-2 conv, one transposed conv (x needs none).
+    expect(convRoles.sort()).toEqual(['backward: conv input gradient (stride 2)', 'forward: conv', 'forward: conv']);
+    expect(graph.nodes.filter((n) => n.op === 'convTranspose2d')).toHaveLength(1);
     const matmulRoles = new Set(graph.nodes.filter((n) => n.op === 'matmul').map((n) => roles[n.id]));
     expect([...matmulRoles]).toEqual(['backward: conv weight gradient']);
   });

@@ -105,6 +105,14 @@ export const lowerings: { [P in Primitive]: Lowering<P> } = {
           dilations: { ints: n.params.dilations },
           group: { int: 1 },
         }),
+  convTranspose2d: (c, n, [g, w]) =>
+    c.emit('ConvTranspose', [g, w], {
+      strides: { ints: n.params.strides },
+      pads: { ints: n.params.pads },
+      dilations: { ints: n.params.dilations },
+      output_padding: { ints: n.params.outputPadding },
+      group: { int: 1 },
+    }),
   gather: (c, _n, [table, idx]) => c.emit('Gather', [table, idx], { axis: { int: 0 } }),
 };
 

@@ -71,6 +71,8 @@ const CASES: Case[] = [
     { op: 'ReduceSumSquare', inputs: ['x'], outputs: ['q'], attrs: { axes: { ints: [1] } } }] } },
   { name: 'ReduceSumSquare, opset 18', spec: { opset: 18, inputs: [['x', 'float32', [2, 3, 4]]], outputs: [['q', 'float32', [3]]], initializers: { a02: i64([0, 2]) }, nodes: [
     { op: 'ReduceSumSquare', inputs: ['x', 'a02'], outputs: ['q'], attrs: { keepdims: { int: 0 } } }] } },
+  { name: 'ConvTranspose with bias, group 2, stride 2, output_padding', spec: { inputs: [['x', 'float32', [1, 4, 3, 3]], ['w', 'float32', [4, 1, 3, 3]], ['b', 'float32', [2]]], outputs: [['y', 'float32', [1, 2, 6, 6]]], nodes: [
+    { op: 'ConvTranspose', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { strides: { ints: [2, 2] }, pads: { ints: [1, 1, 1, 1] }, output_padding: { ints: [1, 1] }, group: { int: 2 } } }] } },
   { name: 'Split equal and Sin/Cos', spec: { inputs: [['x', 'float32', [6, 2]]], outputs: [['a', 'float32', [3, 2]], ['b', 'float32', [3, 2]]], nodes: [
     { op: 'Split', inputs: ['x'], outputs: ['p', 'q'], attrs: { axis: { int: 0 } } }, { op: 'Sin', inputs: ['p'], outputs: ['a'] }, { op: 'Cos', inputs: ['q'], outputs: ['b'] }] } },
   { name: 'ConstantOfShape and Range', spec: { inputs: [['x', 'float32', [3]]], outputs: [['y', 'float32', [3]]], initializers: { s: i64([3]), r0: f32([0.5], []), r1: f32([3.5], []), r2: f32([1], []) }, nodes: [

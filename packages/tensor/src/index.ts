@@ -25,7 +25,7 @@ export { rules } from './ops/index.js';
 export { grad, valueAndGrad } from './grad.js';
 export { ReferenceAdapter, evaluate } from './interpreter.js';
 export { SafetensorsError, decodeSafetensors, encodeSafetensors, type SafetensorsErrorKind } from './safetensors.js';
-export { GatherIndexError, conv2d, gather, matmul, type Conv2dOptions, type Conv2dPair } from './ops/linalg.js';
+export { GatherIndexError, conv2d, convTranspose2d, gather, matmul, type Conv2dOptions, type Conv2dPair, type ConvTranspose2dOptions } from './ops/linalg.js';
 export {
   clip, conv2dBias, gaussianLogProb, groupNorm, linear, logSumExp, sigmoid, silu, softmax, square, upsampleNearest2x
 } from './nn.js';

@@ -63,6 +63,12 @@ export interface PrimitiveParams {
   matmul: NoParams;
   /** conv2d(x [N, C, H, W], w [O, C, kh, kw]) without bias (ONNX Conv, group 1). */
   conv2d: { strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] };
+  /**
+   * convTranspose2d(g [N, O, Ho, Wo], w [O, C, kh, kw]) -> [N, C, H, W], float32 (ONNX ConvTranspose,
+   * group 1, no bias): the adjoint of conv2d with the same strides, pads and dilations, H = s (Ho - 1)
+   * + outputPadding + dil (kh - 1) + 1 - pad_top - pad_bottom.
+   */
+  convTranspose2d: { strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number]; outputPadding: [number, number] };
   /** gather(table [V, ...rest], indices int [...I]) -> [...I, ...rest] along axis 0 (ONNX Gather). */
   gather: NoParams;
 }
@@ -90,7 +96,7 @@ export const OP_CLASSES = {
   convert: ['cast', 'stopGradient'],
   reduce: ['reduceSum', 'reduceMax'],
   movement: ['reshape', 'transpose', 'broadcastTo', 'slice', 'concat', 'pad'],
-  linalg: ['matmul', 'conv2d', 'gather'],
+  linalg: ['matmul', 'conv2d', 'convTranspose2d', 'gather'],
 } as const satisfies Record<string, readonly Primitive[]>;
 
 /** A class of primitives (a key of OP_CLASSES). */

@@ -1,7 +1,7 @@
 // ONNX -> IR handlers for arithmetic, activations, Gemm/MatMul/Conv, normalizations, reductions and
 // Softmax. Each is a composite of @ddpo/tensor ops, so its gradient comes from the primitives' VJPs.
 import {
-  add, conv2d, cos, div, equal, exp, greater, less, log, logSumExp, matmul, max, maximum, mean, minimum, mul, neg, pow,
+  add, conv2d, convTranspose2d, cos, div, equal, exp, greater, less, log, logSumExp, matmul, max, maximum, mean, minimum, mul, neg, pow,
   reshape, sigmoid, sin, slice, concat, softmax, sqrt, sub, sum, tensor, transpose, unsqueeze, squeeze, where, cast, type Sym,
 } from '@ddpo/tensor';
 import { OnnxImportError } from '../errors.js';
@@ -102,6 +102,29 @@ function conv(cx: NodeContext): Sym[] {
   return [y];
 }
 
+/** ConvTranspose (2-D, NCHW, float32) with optional bias and groups; explicit pads and output_padding (no auto_pad, no output_shape). */
+function convTranspose(cx: NodeContext): Sym[] {
+  const x = cx.sym(0);
+  const w = cx.sym(1);
+  if (x.rank !== 4) throw new OnnxImportError(`${cx.where}: only 2-D ConvTranspose (rank-4 input) is supported, got rank ${x.rank}`);
+  if (cx.string('auto_pad', 'NOTSET') !== 'NOTSET' || cx.intList('output_shape') !== undefined) {
+    throw new OnnxImportError(`${cx.where}: ConvTranspose with auto_pad or output_shape is not supported; give pads and output_padding`);
+  }
+  const stride = (cx.intList('strides') ?? [1, 1]) as [number, number];
+  const dilation = (cx.intList('dilations') ?? [1, 1]) as [number, number];
+  const padding = (cx.intList('pads') ?? [0, 0, 0, 0]) as [number, number, number, number];
+  const outputPadding = (cx.intList('output_padding') ?? [0, 0]) as [number, number];
+  const groups = cx.int('group', 1);
+  const opts = { stride, padding, dilation, outputPadding };
+  const ig = x.shape[1] / groups;
+  let y =
+    groups === 1
+      ? convTranspose2d(x, w, opts)
+      : concat(Array.from({ length: groups }, (_, g) => convTranspose2d(slice(x, [g * ig], [(g + 1) * ig], [1]), slice(w, [g * ig], [(g + 1) * ig], [0]), opts)), 1);
+  if (cx.has(2)) y = add(y, reshape(cx.sym(2), [1, -1, 1, 1]));
+  return [y];
+}
+
 /** Per-channel [C] tensor reshaped to broadcast over [N, C, ...spatial]. */
 function channel(v: Sym, rank: number): Sym {
   return reshape(v, [1, -1, ...new Array<number>(rank - 2).fill(1)]);
@@ -183,7 +206,7 @@ export const mathHandlers: Record<string, OnnxHandler> = {
   Equal: bin(equal), Less: bin(less), Greater: bin(greater),
   LessOrEqual: bin((a, b) => equal(greater(a, b), a.builder.constant(tensor([0], [], 'bool')))),
   GreaterOrEqual: bin((a, b) => equal(less(a, b), a.builder.constant(tensor([0], [], 'bool')))),
-  MatMul: matmulHandler, Gemm: gemm, Conv: conv,
+  MatMul: matmulHandler, Gemm: gemm, Conv: conv, ConvTranspose: convTranspose,
   InstanceNormalization: instanceNorm, LayerNormalization: layerNorm, BatchNormalization: batchNorm,
   ReduceSum: reduce(sum, 13),
   ReduceSumSquare: reduce((x, a, k) => sum(mul(x, x), a, k), 18),

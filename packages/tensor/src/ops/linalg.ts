@@ -187,12 +187,20 @@ function dilateZeros(g: Sym, sh: number, sw: number): Sym {
 }
 
 /**
- * Input gradient: gx[h] = sum_i g_d[h + pt - dil*i] w[i] (g_d = g zero-dilated by the stride) is
+ * Input gradient. A strided float32 convolution's is the transposed convolution (one ONNX
+ * ConvTranspose: 1.6-2.1x faster on ORT than the phase form below, docs/benchmarks.md); ORT has no
+ * float64 ConvTranspose, so float64 graphs (references) keep the forms below. Otherwise
+ * gx[h] = sum_i g_d[h + pt - dil*i] w[i] (g_d = g zero-dilated by the stride) is
  * a stride-1 correlation of g_d with the flipped, in/out-transposed weight, padded by
  * dil*(k-1) - pad before and whatever makes the output exactly the input size after; negative
  * paddings become crops of g_d.
  */
 function convInputGrad(g: Sym, w: Sym, xShape: readonly number[], p: ConvParams): Sym {
+  if ((p.strides[0] > 1 || p.strides[1] > 1) && g.dtype === 'float32') {
+    // The leftover input rows/columns no output reads: (H + pads - dil (k - 1) - 1) mod stride < stride.
+    const outputPadding = [0, 1].map((a) => (xShape[2 + a] + p.pads[a] + p.pads[a + 2] - p.dilations[a] * (w.shape[2 + a] - 1) - 1) % p.strides[a]) as [number, number];
+    return convTranspose2dRaw(g, w, { ...p, outputPadding });
+  }
   if ((p.strides[0] > 1 || p.strides[1] > 1) && p.dilations[0] === 1 && p.dilations[1] === 1) return convInputGradPhases(g, w, xShape, p);
   const [, , H, W] = xShape;
   const [, , kh, kw] = w.shape;
@@ -451,6 +459,93 @@ const conv2dRules: OpRules<'conv2d'> = {
   },
 };
 
+type ConvTParams = PrimitiveParams['convTranspose2d'];
+
+function convTranspose2dRaw(g: Sym, w: Sym, params: ConvTParams): Sym {
+  return emit('convTranspose2d', linalgRules.convTranspose2d, [g, w], params);
+}
+
+const convTranspose2dRules: OpRules<'convTranspose2d'> = {
+  infer([g, w], params) {
+    const shapes = [g.shape, w.shape];
+    if (g.dtype !== 'float32' || w.dtype !== 'float32') {
+      throw new DTypeError('convTranspose2d', [g.dtype, w.dtype], 'expected float32 (ONNX Runtime has no float64 ConvTranspose; float64 graphs use conv2d-based forms)');
+    }
+    if (g.shape.length !== 4 || w.shape.length !== 4) throw new ShapeError('convTranspose2d', shapes, 'expected g [N, O, Ho, Wo] and w [O, C, kh, kw]');
+    if (g.shape[1] !== w.shape[0]) throw new ShapeError('convTranspose2d', shapes, `g has ${g.shape[1]} channels but w has ${w.shape[0]} output channels`);
+    checkConvParams(params, shapes);
+    const { strides: s, pads: p, dilations: d, outputPadding: op } = params;
+    if (op.length !== 2 || op.some((v, a) => !Number.isInteger(v) || v < 0 || (v >= s[a] && v >= d[a]))) {
+      throw new ShapeError('convTranspose2d', shapes, `outputPadding [${op}] must be two integers >= 0, each below its stride or its dilation`);
+    }
+    const H = s[0] * (g.shape[2] - 1) + op[0] + d[0] * (w.shape[2] - 1) + 1 - p[0] - p[2];
+    const W = s[1] * (g.shape[3] - 1) + op[1] + d[1] * (w.shape[3] - 1) + 1 - p[1] - p[3];
+    if (H < 1 || W < 1) throw new ShapeError('convTranspose2d', shapes, `output would be ${H}x${W}: the padding crops more than the transposed convolution produces`);
+    return { shape: [g.shape[0], w.shape[1], H, W], dtype: 'float32' };
+  },
+  // y = convT(g, w) is the adjoint of x -> conv2d(x, w): <gy, convT(g, w)> = <conv2d(gy, w), g>, so
+  // d/dg = conv2d(gy, w) and d/dw = conv2d's weight gradient with gy as its input and g as its cotangent.
+  vjp(gy, [g, w], _out, { strides, pads, dilations }) {
+    const p = { strides, pads, dilations };
+    return [conv2dRaw(gy, w, p), convWeightGrad(g, gy, w.shape, p)];
+  },
+  ref([g, w], { strides: [sh, sw], pads: [pt, pl], dilations: [dh, dw] }, out) {
+    const [N, O, Ho, Wo] = g.shape;
+    const [, C, kh, kw] = w.shape;
+    const [, , H, W] = out.shape;
+    const res = zeros(out.shape, out.dtype as 'float32' | 'float64');
+    const gd = g.data as Float32Array;
+    const wd = w.data as Float32Array;
+    const yd = new Float64Array(res.size); // accumulated in float64, rounded once
+    // Scatter form: input pixel (ho, wo) of channel o adds g * w[o, c, i, j] at (s ho + dil i - pad, s wo + dil j - pad).
+    for (let n = 0; n < N; n++) {
+      for (let o = 0; o < O; o++) {
+        for (let ho = 0; ho < Ho; ho++) {
+          for (let wo = 0; wo < Wo; wo++) {
+            const gv = gd[((n * O + o) * Ho + ho) * Wo + wo];
+            if (gv === 0) continue;
+            for (let c = 0; c < C; c++) {
+              for (let i = 0; i < kh; i++) {
+                const h = sh * ho + dh * i - pt;
+                if (h < 0 || h >= H) continue;
+                for (let j = 0; j < kw; j++) {
+                  const x = sw * wo + dw * j - pl;
+                  if (x >= 0 && x < W) yd[((n * C + c) * H + h) * W + x] += gv * wd[((o * C + c) * kh + i) * kw + j];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    (res.data as Float32Array).set(yd);
+    return res;
+  },
+};
+
+/** convTranspose2d options: stride, padding and dilation as conv2d's, plus outputPadding (extra rows/columns at the far edges). */
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  outputPadding?: Conv2dPair;
+}
+
+/**
+ * Transposed 2-D convolution (ONNX ConvTranspose, PyTorch conv_transpose2d), float32: g [N, O, Ho, Wo],
+ * w [O, C, kh, kw] -> [N, C, H, W], H = stride (Ho - 1) + outputPadding + dil (kh - 1) + 1 - pads.
+ * It is the adjoint of conv2d(x, w) with the same options (its input gradient), and upsamples in
+ * decoders. No bias, group 1.
+ *
+ * @example
+ * const b = new GraphBuilder();
+ * const y = convTranspose2d(b.input('g', [1, 8, 16, 16]), b.input('w', [8, 3, 3, 3]), { stride: 2, padding: 1, outputPadding: 1 }); // [1, 3, 32, 32]
+ */
+export function convTranspose2d(g: Sym, w: Sym, { stride = 1, padding = 0, dilation = 1, outputPadding = 0 }: ConvTranspose2dOptions = {}): Sym {
+  const pads: ConvParams['pads'] =
+    typeof padding !== 'number' && padding.length === 4
+      ? [padding[0], padding[1], padding[2], padding[3]]
+      : [...pair(padding as Conv2dPair), ...pair(padding as Conv2dPair)];
+  return convTranspose2dRaw(g, w, { strides: pair(stride), pads, dilations: pair(dilation), outputPadding: pair(outputPadding) });
+}
+
 /** A size given once for both spatial axes or as [h, w]. */
 export type Conv2dPair = number | readonly [number, number];
 
@@ -537,8 +632,9 @@ export function gather(table: Sym, indices: Sym): Sym {
 }
 
 /** Shape rule, VJP and reference kernel of matmul, conv2d and gather (spread into ops/index.ts). */
-export const linalgRules: { matmul: OpRules<'matmul'>; conv2d: OpRules<'conv2d'>; gather: OpRules<'gather'> } = {
+export const linalgRules: { matmul: OpRules<'matmul'>; conv2d: OpRules<'conv2d'>; convTranspose2d: OpRules<'convTranspose2d'>; gather: OpRules<'gather'> } = {
   matmul: matmulRules,
   conv2d: conv2dRules,
+  convTranspose2d: convTranspose2dRules,
   gather: gatherRules,
 };

@@ -3,7 +3,7 @@
 // Built with the op functions; inputs are drawn per case from a seeded Rng. Runner-agnostic: any
 // adapter runs them (conformance.ts).
 import {
-  add, broadcastTo, cast, concat, conv2d, cos, div, equal, exp, gather, greater, less, log, matmul, max, maximum, minimum, mul, neg, pad,
+  add, broadcastTo, cast, concat, conv2d, convTranspose2d, cos, div, equal, exp, gather, greater, less, log, matmul, max, maximum, minimum, mul, neg, pad,
   pow, reshape, sin, slice, sqrt, stopGradient, sub, sum, tensor, transpose, where, grad, GraphBuilder, isFloat, Rng,
   type DType, type Graph, type HostTensor, type Primitive, type Sym, type TensorMap,
 } from '../index.js';
@@ -121,6 +121,14 @@ function linalgCases(): ConformanceCase[] {
       name: `conv2d ${dt} asymmetric pads, dilation 2`, primitive: 'conv2d' as const, inputs: [f([1, 2, 7, 7], dt), f([3, 2, 2, 3], dt)],
       build: ([x, w]: Sym[]) => conv2d(x, w, { padding: [1, 0, 0, 2], dilation: 2 }),
     })),
+    {
+      name: 'convTranspose2d float32 stride 2 pad 1 outputPadding 1', primitive: 'convTranspose2d', inputs: [f([2, 4, 3, 3]), f([4, 3, 3, 3])],
+      build: ([g, w]) => convTranspose2d(g, w, { stride: 2, padding: 1, outputPadding: 1 }),
+    },
+    {
+      name: 'convTranspose2d float32 strides [3, 2], asymmetric pads, dilation 2', primitive: 'convTranspose2d', inputs: [f([1, 2, 3, 4]), f([2, 3, 2, 3])],
+      build: ([g, w]) => convTranspose2d(g, w, { stride: [3, 2], padding: [1, 0, 0, 2], dilation: 2, outputPadding: [2, 1] }),
+    },
     { name: 'gather float32 int32 indices [2,2]', primitive: 'gather', inputs: [f([5, 3]), f([2, 2], 'int32', 'index')], build: ([t, i]) => gather(t, i) },
     { name: 'gather float64 int64 indices', primitive: 'gather', inputs: [f([5, 2, 2], 'float64'), f([3], 'int64', 'index')], build: ([t, i]) => gather(t, i) },
     { name: 'gather int64 table', primitive: 'gather', inputs: [f([5], 'int64', 'small-int'), f([4], 'int64', 'index')], build: ([t, i]) => gather(t, i) },
