@@ -35,6 +35,8 @@ interface Args {
   profile: boolean;
   peer: boolean;
   threads?: number;
+  /** With --profile: also save ORT's raw per-kernel trace to this file (`--trace FILE`). */
+  trace?: string;
   /** ORT intra-op spinning (`--spin on|off`); absent: the adapter's default. */
   spin?: boolean;
 }
@@ -57,8 +59,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--device') a.device = checkDevice(argv[++i]);
     else if (k === '--threads') a.threads = Number(argv[++i]);
     else if (k === '--spin') a.spin = onOff(argv[++i]);
+    else if (k === '--trace') a.trace = argv[++i];
     else if (k === '--only') a.only = new Set(argv[++i].split(',').map((x) => section(x)));
-    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --spin on|off, --only LIST, --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
+    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --spin on|off, --only LIST, --trace FILE (with --profile), --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
   }
   if (a.json === undefined && argv.includes('--json')) throw new Error('bench: --json needs a file name');
   return a;
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
   const fwdFlop = graphFlops(tinyUnet32Graph(1, { numPrompts: model.numPrompts }));
   const ctx: Ctx = { adapter, gemm, model, params, fwdFlop, reps };
   if (args.profile) {
-    printProfile(await profileTraining(adapter, model, params, sz.trainBatch, sz.steps, reps));
+    printProfile(await profileTraining(adapter, model, params, sz.trainBatch, sz.steps, reps, args.trace));
     await gemm.dispose();
     await adapter.dispose();
     return;

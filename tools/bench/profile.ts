@@ -112,8 +112,8 @@ export interface TrainingProfile {
   loadavg: string;
 }
 
-/** Profiles `runs` training steps at batch B (after 2 unprofiled warm-up runs in a separate session). */
-export async function profileTraining(adapter: OnnxRuntimeAdapter, model: EpsilonModel, params: Record<string, HostTensor>, B: number, steps: number, runs: number): Promise<TrainingProfile> {
+/** Profiles `runs` training steps at batch B (after 2 unprofiled warm-up runs in a separate session); `keepTrace` also saves ORT's raw trace there. */
+export async function profileTraining(adapter: OnnxRuntimeAdapter, model: EpsilonModel, params: Record<string, HostTensor>, B: number, steps: number, runs: number, keepTrace?: string): Promise<TrainingProfile> {
   const policy = makePolicy(model, adapter);
   const graph = trainingGraph(policy, B, steps);
   const feeds = trainingFeeds(policy, params, B, steps);
@@ -155,7 +155,7 @@ export async function profileTraining(adapter: OnnxRuntimeAdapter, model: Epsilo
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
   if (file === undefined) throw new Error(`profile: ORT wrote no profile into ${dir}`);
   const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as ProfileEvent[];
-  if (process.env.DDPO_PROFILE_KEEP) fs.copyFileSync(path.join(dir, file), process.env.DDPO_PROFILE_KEEP);
+  if (keepTrace !== undefined) fs.copyFileSync(path.join(dir, file), keepTrace); // ORT's own trace (chrome://tracing format), every kernel of every run
   fs.rmSync(dir, { recursive: true, force: true });
 
   // The first run warms up; the profile keeps the last `runs`.

@@ -60,4 +60,19 @@ describe('npm run bench -- --quick --json', () => {
     for (const v of Object.values(after)) expect(v > 0 && v <= Math.ceil(out.peakRssMb as number)).toBe(true);
     expect(out.spinning).toBe(true); // the adapter's default
   }, 600_000);
+
+  it('--profile prints the role and op tables, and --trace keeps ORT\'s per-kernel trace', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-bench-trace-'));
+    const trace = path.join(dir, 'trace.json');
+    const stdout = execFileSync(process.execPath, ['--conditions', '@ddpo/source', '--import', 'tsx', 'bench/bench.ts', '--quick', '--profile', '--reps', '1', '--trace', trace], {
+      cwd: tools,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    expect(stdout).toMatch(/\| role \| ms per step \|/);
+    expect(stdout).toMatch(/\| ONNX op \| ms per step \|/);
+    const events = JSON.parse(fs.readFileSync(trace, 'utf8')) as { cat: string; name: string }[];
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(events.some((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'))).toBe(true);
+  }, 600_000);
 });
