@@ -195,14 +195,14 @@ describe('the LoRA training graph', () => {
     const g = ddpoTrainingGraph(policyOf(att), c);
     expect(g.outputs.filter((o) => o.name.startsWith('grad:')).map((o) => o.name)).toEqual(['grad:att.q.lora_A.weight', 'grad:att.q.lora_B.weight']);
     // Counted by hand. Full fine-tune: att.q dW and d(tokens) (2 MatMul), the 3x3 conv's dW as one
-    // MatMul over its gathered im2col matrix (1), the prompt table's gradient onehot^T @ g (1); the
-    // conv's input is data, so no Conv.
-    expect(backward(base)).toEqual({ conv: 0, matmul: 4 });
+    // batched MatMul over its gathered im2col matrix and one ones @ . summing the batch (2), the
+    // prompt table's gradient onehot^T @ g (1); the conv's input is data, so no Conv.
+    expect(backward(base)).toEqual({ conv: 0, matmul: 5 });
     // LoRA on att.q: dB, d(A tokens) through B, dA (3 MatMul); nothing for the frozen att.q / conv.
     expect(backward(att)).toEqual({ conv: 0, matmul: 3 });
     // LoRA on both: conv B (1x1): dB one tap (1 MatMul), d(A x) through B (1 Conv); conv A (3x3): dA
-    // (1 MatMul, gathered); att.q: its input now depends on adapters, so d(tokens) through the frozen
-    // W (1) and through A (1), plus dB, d(A tokens), dA (3). No frozen dW: 7 MatMul, 1 Conv.
-    expect(backward(withLora(base, { rank: 2, targets: 'all' }))).toEqual({ conv: 1, matmul: 7 });
+    // (2 MatMul: gathered, then the batch sum); att.q: its input now depends on adapters, so d(tokens)
+    // through the frozen W (1) and through A (1), plus dB, d(A tokens), dA (3). No frozen dW: 8 MatMul, 1 Conv.
+    expect(backward(withLora(base, { rank: 2, targets: 'all' }))).toEqual({ conv: 1, matmul: 8 });
   });
 });
