@@ -49,8 +49,10 @@ export function classify(graph: Graph, lastForward: number): Role[] {
   };
   // A weight-gradient GEMM's result is reshaped (through sums, concats) into a conv weight's shape.
   const weightShapes = new Set(nodes.filter((n) => n.op === 'conv2d' && n.id <= lastForward).map((n) => nodes[n.inputs[1]].shape.join(',')));
-  const downstreamHas = (id: number, pred: (n: AnyNode) => boolean, depth = 5): boolean =>
-    users[id].some((u) => pred(nodes[u]) || (depth > 0 && (MOVEMENT.has(nodes[u].op) || nodes[u].op === 'reduceSum') && downstreamHas(u, pred, depth - 1)));
+  // Sums count as movement here: reduceSum, and a matmul by a constant (the ones vector summing a batch).
+  const passesThrough = (n: AnyNode) => MOVEMENT.has(n.op) || n.op === 'reduceSum' || (n.op === 'matmul' && n.inputs.some((j) => nodes[j].op === 'constant'));
+  const downstreamHas = (id: number, pred: (n: AnyNode) => boolean, depth = 6): boolean =>
+    users[id].some((u) => pred(nodes[u]) || (depth > 0 && passesThrough(nodes[u]) && downstreamHas(u, pred, depth - 1)));
   for (const n of nodes) {
     if (n.id <= lastForward) {
       role[n.id] = n.op === 'conv2d' ? 'forward: conv' : 'forward: other';
