@@ -20,6 +20,7 @@ import { benchSizes, epochConfig, loadModel } from './workloads.js';
 import { compareSettings, runDefaultCompare } from './compare.js';
 import { printProfile, profileTraining } from './profile.js';
 import { runPeer } from './peer.js';
+import { dumpTrainingModel, runAb } from './ab.js';
 
 /** Sections that `--only` may select. */
 const SECTIONS = ['torch', 'forward', 'sample', 'train', 'train-lora', 'epoch', 'compare-epoch'] as const;
@@ -35,6 +36,11 @@ interface Args {
   profile: boolean;
   peer: boolean;
   threads?: number;
+  /** `--dump-train FILE`: write the lowered training graph and stop (see ab.ts). */
+  dumpTrain?: string;
+  /** `--ab A,B`: time two dumped training graphs in alternating processes, `--rounds` each (default 4). */
+  ab?: string[];
+  rounds?: number;
   /** With --profile: also save ORT's raw per-kernel trace to this file (`--trace FILE`). */
   trace?: string;
   /** ORT intra-op spinning (`--spin on|off`); absent: the adapter's default. */
@@ -60,8 +66,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--threads') a.threads = Number(argv[++i]);
     else if (k === '--spin') a.spin = onOff(argv[++i]);
     else if (k === '--trace') a.trace = argv[++i];
+    else if (k === '--dump-train') a.dumpTrain = argv[++i];
+    else if (k === '--ab') a.ab = (argv[++i] ?? '').split(',');
+    else if (k === '--rounds') a.rounds = Number(argv[++i]);
     else if (k === '--only') a.only = new Set(argv[++i].split(',').map((x) => section(x)));
-    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --spin on|off, --only LIST, --trace FILE (with --profile), --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
+    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --spin on|off, --only LIST, --trace FILE (with --profile), --dump-train FILE, --ab A,B [--rounds N], --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
   }
   if (a.json === undefined && argv.includes('--json')) throw new Error('bench: --json needs a file name');
   return a;
@@ -92,6 +101,24 @@ async function main(): Promise<void> {
   const { model, params, weights } = loadModel();
   const fwdFlop = graphFlops(tinyUnet32Graph(1, { numPrompts: model.numPrompts }));
   const ctx: Ctx = { adapter, gemm, model, params, fwdFlop, reps };
+  if (args.dumpTrain !== undefined) {
+    dumpTrainingModel(adapter, model, sz.trainBatch, sz.steps, args.dumpTrain);
+    console.log(`wrote the lowered training graph (b${sz.trainBatch}, ${sz.steps} steps) to ${args.dumpTrain}`);
+    await gemm.dispose();
+    await adapter.dispose();
+    return;
+  }
+  if (args.ab !== undefined) {
+    const rounds = args.rounds ?? 4;
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds must be an integer >= 1, got ${args.rounds}`);
+    const r = runAb(args.ab, rounds, args.quick, args.spin);
+    r.files.forEach((f, k) => console.log(`${k === 0 ? 'A' : 'B'} ${f}: ${r.msPerStep[k].map((v) => v.toFixed(1)).join(' ')} ms per step (median ${r.medians[k].toFixed(1)})`));
+    console.log(`B / A = ${r.ratio.toFixed(3)} (below 1: B is faster)`);
+    if (args.json !== undefined) fs.writeFileSync(args.json, JSON.stringify(r, null, 2));
+    await gemm.dispose();
+    await adapter.dispose();
+    return;
+  }
   if (args.profile) {
     printProfile(await profileTraining(adapter, model, params, sz.trainBatch, sz.steps, reps, args.trace));
     await gemm.dispose();

@@ -75,4 +75,19 @@ describe('npm run bench -- --quick --json', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     expect(events.some((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'))).toBe(true);
   }, 600_000);
+
+  it('--dump-train writes the lowered training graph and --ab times two of them in alternating processes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-bench-ab-'));
+    const model = path.join(dir, 'train.onnx');
+    const json = path.join(dir, 'ab.json');
+    const run = (args: string[]) => execFileSync(process.execPath, ['--conditions', '@ddpo/source', '--import', 'tsx', 'bench/bench.ts', '--quick', ...args], { cwd: tools, encoding: 'utf8', timeout: 600_000 });
+    expect(run(['--dump-train', model])).toMatch(/wrote the lowered training graph \(b4, 2 steps\)/);
+    expect(fs.statSync(model).size).toBeGreaterThan(1000);
+    expect(run(['--ab', `${model},${model}`, '--rounds', '2', '--json', json])).toMatch(/B \/ A = [0-9.]+/);
+    const r = JSON.parse(fs.readFileSync(json, 'utf8')) as { msPerStep: number[][]; medians: number[]; ratio: number };
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.msPerStep.map((v) => v.length)).toEqual([2, 2]);
+    for (const v of r.msPerStep.flat()) expect(v > 0 && Number.isFinite(v)).toBe(true);
+    expect(r.ratio).toBeCloseTo(r.medians[1] / r.medians[0], 12);
+  }, 600_000);
 });
