@@ -86,9 +86,8 @@ function channelShape(x: Sym): number[] {
 /**
  * GroupNorm (Wu & He 2018) with PyTorch semantics: x [N, C, ...] split into `groups` groups of
  * C / groups channels; each (sample, group) normalised by its mean and biased variance, then
- * scaled by gamma [C] and shifted by beta [C]. Its derivative is supplied (see groupNormJvp):
- * autodiff through the mean and variance nodes traces more full-size passes (31 ONNX ops for
- * forward + backward against 24).
+ * scaled by gamma [C] and shifted by beta [C]. Its derivative, affine part included, is supplied
+ * (see groupNormJvp): autodiff through the mean and variance nodes traces many more full-size passes.
  *
  * @example
  * const y = groupNorm(b.input('h', [2, 32, 8, 8]), b.input('g', [32]), b.input('b', [32]), 8);
@@ -102,23 +101,36 @@ export function groupNorm(x: Sym, gamma: Sym, beta: Sym, groups: number, eps = 1
   const centered = sub(xg, mean(xg, 2, true));
   const rstd = div(1, sqrt(add(mean(mul(centered, centered), 2, true), eps)));
   const xhat = mul(centered, rstd);
-  const normed = reshape(add(stopGradient(xhat), groupNormJvp(xg, xhat, rstd)), [...x.shape]);
   const cs = channelShape(x);
-  return add(mul(normed, reshape(gamma, cs)), reshape(beta, cs));
+  const value = add(mul(reshape(xhat, [...x.shape]), reshape(gamma, cs)), reshape(beta, cs));
+  return add(stopGradient(value), groupNormJvp(x, gamma, beta, xhat, rstd, groups));
 }
 
 /**
- * The zero-valued term that carries GroupNorm's derivative: J v for v = x - stopGradient(x), with
- * J = rstd (I - 1 1^T / L - xhat xhat^T / L) per group of L elements, the Jacobian of
- * xhat = (x - mean) * rstd (d rstd / dx_j = -rstd^3 (x_j - mean) / L). J is symmetric, so reverse
- * mode through J v yields J^T g = rstd (g - mean(g) - xhat mean(g xhat)) directly. The coefficients
- * are stopGradient values; the negation sits on the per-group mean, so neither the forward pass
- * (-xhat) nor the backward pass negates a full-size tensor.
+ * The zero-valued term that carries GroupNorm's derivative (affine part included): the JVP
+ * y' = A v - A mean_G(v) - A xhat mean_G(v xhat) + xhat v_gamma + v_beta for v = x - stopGradient(x)
+ * (and v_gamma, v_beta alike), A[n, c] = gamma_c rstd[n, g(c)]: J = rstd (I - 1 1^T / L - xhat xhat^T / L)
+ * is the Jacobian of xhat = (x - mean) rstd over a group of L elements. It is written so that its
+ * reverse mode reads the cotangent g twice, into the per-(n, c) sums S1 = sum_hw g and
+ * S2 = sum_hw g xhat, and does the rest on those small tensors: dgamma = sum_n S2, dbeta = sum_n S1,
+ * dx = A g - m1 - xhat m2 with m1, m2 the group means of A S1, A S2. The per-channel terms
+ * (v_beta - A mean_G(v), v_gamma - A mean_G(v xhat)) are [N, G, C/G, 1], so their transposes are
+ * the two sums over hw; negations act on those small values only. Five full-size writes in the
+ * backward pass (A g, g xhat, xhat m2 and two adds) where the affine ops and J^T traced on their own
+ * took seven, plus a full-size -xhat in the forward pass (docs/benchmarks.md).
  */
-function groupNormJvp(xg: Sym, xhat: Sym, rstd: Sym): Sym {
-  const v = sub(xg, stopGradient(xg));
-  const inner = add(add(v, neg(mean(v, 2, true))), mul(stopGradient(xhat), neg(mean(mul(v, stopGradient(xhat)), 2, true))));
-  return mul(stopGradient(rstd), inner);
+function groupNormJvp(x: Sym, gamma: Sym, beta: Sym, xhat: Sym, rstd: Sym, groups: number): Sym {
+  const [N, C] = x.shape;
+  const Cg = C / groups;
+  const HW = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  const grouped = (t: Sym) => reshape(t, [N, groups, Cg, HW]);
+  const perChannel = (t: Sym) => reshape(t, [1, groups, Cg, 1]);
+  const v = grouped(sub(x, stopGradient(x)));
+  const xh = grouped(stopGradient(xhat));
+  const A = mul(reshape(stopGradient(rstd), [N, groups, 1, 1]), perChannel(stopGradient(gamma)));
+  const shift = sub(perChannel(sub(beta, stopGradient(beta))), mul(A, mean(v, [2, 3], true)));
+  const scale = sub(perChannel(sub(gamma, stopGradient(gamma))), mul(A, mean(mul(v, xh), [2, 3], true)));
+  return reshape(add(add(mul(A, v), shift), mul(xh, scale)), [...x.shape]);
 }
 
 /**
