@@ -182,12 +182,19 @@ describe('hyperparameters and state dict', () => {
     expect(() => new Adam({ i: tensor(new Int32Array(2), [2]) })).toThrow(/'i' is int32 \[2\], expected float32 or float64/);
   });
 
+  /** Golden case 2 (Adam with weight decay): fresh parameters, step t's gradients, the optimizer options. */
+  function goldenCase2() {
+    const c = golden.cases[2];
+    return {
+      init: () => Object.fromEntries(names.map((n, k) => [n, f64(c.params_init[k], c.shapes[k])])),
+      grads: (t: number) => Object.fromEntries(names.map((n, k) => [n, f64(c.steps[t].grads[k], c.shapes[k])])),
+      options: { lr: c.lr, betas: c.betas, eps: c.eps, weightDecay: c.weight_decay },
+    };
+  }
+
   it('a refused step in the middle of a run changes nothing: the run goes on bit for bit as without it', () => {
     // Steps stage into arrays they reuse from step to step; a refused step must not leave them aliased to the state.
-    const c = golden.cases[2];
-    const init = () => Object.fromEntries(names.map((n, k) => [n, f64(c.params_init[k], c.shapes[k])]));
-    const grads = (t: number) => Object.fromEntries(names.map((n, k) => [n, f64(c.steps[t].grads[k], c.shapes[k])]));
-    const options = { lr: c.lr, betas: c.betas, eps: c.eps, weightDecay: c.weight_decay };
+    const { init, grads, options } = goldenCase2();
     const straight = init();
     const a = new Adam(straight, options);
     for (let t = 0; t < 5; t++) a.step(grads(t));
@@ -209,10 +216,7 @@ describe('hyperparameters and state dict', () => {
   });
 
   it('resuming from a state dict reproduces an uninterrupted run bit for bit', () => {
-    const c = golden.cases[2];
-    const init = () => Object.fromEntries(names.map((n, k) => [n, f64(c.params_init[k], c.shapes[k])]));
-    const grads = (t: number) => Object.fromEntries(names.map((n, k) => [n, f64(c.steps[t].grads[k], c.shapes[k])]));
-    const options = { lr: c.lr, betas: c.betas, eps: c.eps, weightDecay: c.weight_decay };
+    const { init, grads, options } = goldenCase2();
     const straight = init();
     const a = new Adam(straight, options);
     for (let t = 0; t < 5; t++) a.step(grads(t));
@@ -225,7 +229,7 @@ describe('hyperparameters and state dict', () => {
     const resumed = Object.fromEntries(Object.entries(first).map(([n, t]) => [n, t.clone()]));
     const c2 = new Adam(resumed, { lr: 123 });
     c2.loadStateDict(saved);
-    expect(c2.lr).toBe(c.lr);
+    expect(c2.lr).toBe(options.lr);
     for (let t = 2; t < 5; t++) c2.step(grads(t));
     for (const n of names) expect(resumed[n].data).toEqual(straight[n].data);
   });

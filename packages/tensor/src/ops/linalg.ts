@@ -284,6 +284,15 @@ function convInputGradPhases(g: Sym, w: Sym, xShape: readonly number[], p: ConvP
   return A * sh === H && B * sw === W ? gx : slice(gx, [0, 0], [H, W], [2, 3]);
 }
 
+/** The sizes a weight gradient works with: x [N, C, H, W], w [O, C, kh, kw], g [N, O, Ho, Wo], strides, dilations, leading pads. */
+function geometry(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams) {
+  const [N, C, H, W] = x.shape;
+  const [O, , kh, kw] = wShape;
+  const [, , Ho, Wo] = g.shape;
+  const [[sh, sw], [dh, dw], [pt, pl]] = [p.strides, p.dilations, p.pads];
+  return { N, C, H, W, O, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl };
+}
+
 /**
  * Weight gradient of a 1x1 (or any) convolution as one GEMM per kernel tap: gw[:, :, i, j] =
  * g^T [O, N*Ho*Wo] @ tap_ij^T, where tap_ij [C, N*Ho*Wo] is the strided slice of the padded
@@ -295,12 +304,7 @@ function convWeightGrad(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams
   if (wShape[2] * wShape[3] > 1) return convWeightGradGather(g, x, wShape, p);
   const rows = p.strides[0] === 1 && p.strides[1] === 1 ? convWeightGradRows(g, x, wShape, p) : undefined;
   if (rows !== undefined) return rows;
-  const [N, C, H, W] = x.shape;
-  const [O, , kh, kw] = wShape;
-  const [, , Ho, Wo] = g.shape;
-  const [sh, sw] = p.strides;
-  const [dh, dw] = p.dilations;
-  const [pt, pl] = p.pads;
+  const { N, C, H, W, O, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl } = geometry(g, x, wShape, p);
   // Rows / columns past x's end that the last tap reads (never more than the conv's own padding).
   const needB = Math.max(0, dh * (kh - 1) + sh * (Ho - 1) + 1 - H - pt);
   const needR = Math.max(0, dw * (kw - 1) + sw * (Wo - 1) + 1 - W - pl);
@@ -342,12 +346,7 @@ function batchSum(v: Sym): Sym {
 }
 
 function convWeightGradGather(g: Sym, x: Sym, wShape: readonly number[], p: ConvParams): Sym {
-  const [N, C, H, W] = x.shape;
-  const [O, , kh, kw] = wShape;
-  const [, , Ho, Wo] = g.shape;
-  const [sh, sw] = p.strides;
-  const [dh, dw] = p.dilations;
-  const [pt, pl] = p.pads;
+  const { N, C, H, W, O, kh, kw, Ho, Wo, sh, sw, dh, dw, pt, pl } = geometry(g, x, wShape, p);
   const T = kh * kw;
   const nhwc = (v: Sym, rows: number, ch: number) => reshape(transpose(v, [0, 2, 3, 1]), [rows, ch]);
   const withZeroRow = (v: Sym, ch: number) => concat([v, v.builder.constant(zeros([1, ch], v.dtype))], 0);
@@ -549,10 +548,7 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
  * const y = convTranspose2d(b.input('g', [1, 8, 16, 16]), b.input('w', [8, 3, 3, 3]), { stride: 2, padding: 1, outputPadding: 1 }); // [1, 3, 32, 32]
  */
 export function convTranspose2d(g: Sym, w: Sym, { stride = 1, padding = 0, dilation = 1, outputPadding = 0 }: ConvTranspose2dOptions = {}): Sym {
-  const pads: ConvParams['pads'] =
-    typeof padding !== 'number' && padding.length === 4
-      ? [padding[0], padding[1], padding[2], padding[3]]
-      : [...pair(padding as Conv2dPair), ...pair(padding as Conv2dPair)];
+  const pads = padsOf(padding);
   return convTranspose2dRaw(g, w, { strides: pair(stride), pads, dilations: pair(dilation), outputPadding: pair(outputPadding) });
 }
 
@@ -564,6 +560,13 @@ export interface Conv2dOptions {
   stride?: Conv2dPair;
   padding?: Conv2dPair | readonly [number, number, number, number];
   dilation?: Conv2dPair;
+}
+
+/** Conv2dOptions' padding in ONNX order [top, left, bottom, right]. */
+function padsOf(padding: NonNullable<Conv2dOptions['padding']>): ConvParams['pads'] {
+  return typeof padding !== 'number' && padding.length === 4
+    ? [padding[0], padding[1], padding[2], padding[3]]
+    : [...pair(padding as Conv2dPair), ...pair(padding as Conv2dPair)];
 }
 
 function pair(v: Conv2dPair): [number, number] {
@@ -579,10 +582,7 @@ function pair(v: Conv2dPair): [number, number] {
  * const y = conv2d(b.input('x', [1, 3, 32, 32]), b.input('w', [8, 3, 3, 3]), { stride: 2, padding: 1 }); // [1, 8, 16, 16]
  */
 export function conv2d(x: Sym, w: Sym, { stride = 1, padding = 0, dilation = 1 }: Conv2dOptions = {}): Sym {
-  const pads: ConvParams['pads'] =
-    typeof padding !== 'number' && padding.length === 4
-      ? [padding[0], padding[1], padding[2], padding[3]]
-      : [...pair(padding as Conv2dPair), ...pair(padding as Conv2dPair)];
+  const pads = padsOf(padding);
   return conv2dRaw(x, w, { strides: pair(stride), pads, dilations: pair(dilation) });
 }
 
