@@ -7,6 +7,7 @@ import {
   GraphBuilder,
   ShapeError,
   conv2d,
+  convTranspose2d,
   evaluate,
   gather,
   matmul,
@@ -15,6 +16,7 @@ import {
   tensor,
   valueAndGrad,
   type Conv2dOptions,
+  type ConvTranspose2dOptions,
   type HostTensor,
   type Sym,
 } from '@ddpo/tensor';
@@ -179,6 +181,39 @@ describe('conv2d weight gradient on large maps (>= 1024 output pixels; gather fo
     const u = randomTensor(y.shape, 5);
     const g = valueAndGrad(({ x: xx, w: ww, u: uu }) => sum(mul(conv2d(xx, ww, opts), uu)), { x: { shape: xs, dtype: 'float64' }, w: { shape: ws, dtype: 'float64' }, u: { shape: [...y.shape], dtype: 'float64' } }, ['w']);
     assertAllClose(evaluate(g, { x, w, u })['grad:w'], directWeightGrad(x, u, ws, pads, dil), { shape: ws });
+  });
+});
+
+describe('convTranspose2d', () => {
+  const f32 = (t: HostTensor) => tensor(Float32Array.from(t.data as Float64Array), t.shape);
+  // Each case: g [N, O, Ho, Wo], w [O, C, kh, kw], options; x's shape follows from them.
+  it.each([
+    [[2, 3, 3, 3], [3, 2, 3, 3], { stride: 2, padding: 1, outputPadding: 1 }],
+    [[1, 2, 4, 3], [2, 3, 2, 3], { stride: [3, 2], padding: [1, 0, 0, 2], dilation: 2, outputPadding: [2, 1] }],
+    [[1, 2, 5, 5], [2, 2, 3, 3], { padding: 1 }],
+    [[1, 1, 2, 2], [1, 1, 3, 3], { stride: 2 }],
+  ] as [number[], number[], ConvTranspose2dOptions][])('is the input gradient of conv2d (float64 phase / dilation forms), g %j w %j %j', (gs, ws, opts) => {
+    const g = randomTensor(gs, 11);
+    const w = randomTensor(ws, 12);
+    const y = runGraph({ g: f32(g), w: f32(w) }, (s) => convTranspose2d(s.g, s.w, opts));
+    // The same x gradient through conv2d's own float64 VJP (which does not use convTranspose2d).
+    const { outputPadding: _op, ...convOpts } = opts;
+    const x = randomTensor(y.shape, 13);
+    const grads = valueAndGrad(({ x: xx, w: ww, g: gg }) => sum(mul(conv2d(xx, ww, convOpts), gg)), { x: { shape: [...y.shape], dtype: 'float64' }, w: { shape: ws, dtype: 'float64' }, g: { shape: gs, dtype: 'float64' } }, ['x']);
+    const want = evaluate(grads, { x, w, g })['grad:x'];
+    expect(y.dtype).toBe('float32');
+    assertAllClose(y, [...(want.data as Float64Array)], { shape: [...want.shape], rtol: 1e-5, atol: 1e-6 });
+  });
+
+  it('refuses float64, mismatched channels and an output padding as large as the stride, naming them', () => {
+    const b = new GraphBuilder();
+    const g = b.input('g', [1, 2, 3, 3]);
+    const w = b.input('w', [2, 3, 3, 3]);
+    expect(() => convTranspose2d(b.input('g64', [1, 2, 3, 3], 'float64'), b.input('w64', [2, 3, 3, 3], 'float64'))).toThrow(DTypeError);
+    expect(() => convTranspose2d(g, b.input('w3', [3, 3, 3, 3]))).toThrow(/g has 2 channels but w has 3 output channels/);
+    expect(() => convTranspose2d(g, w, { stride: 2, outputPadding: 2 })).toThrow(/outputPadding \[2,2\]/);
+    expect(() => convTranspose2d(g, w, { padding: 3 })).toThrow(ShapeError);
+    expect(convTranspose2d(g, w, { stride: 2, padding: 1, outputPadding: 1 }).shape).toEqual([1, 3, 6, 6]);
   });
 });
 
