@@ -116,6 +116,13 @@ export function getAlgorithm(name: string): AlgorithmModule {
   return m;
 }
 
+/** The registered module `name`, which must be of `family` (a TrainerError naming `caller` otherwise). */
+export function algorithmOfFamily(name: string, family: string, caller: string): AlgorithmModule {
+  const m = getAlgorithm(name);
+  if (m.family !== family) throw new TrainerError(`${caller}: config.algorithm is '${name}' (family '${m.family}'), expected an algorithm of family '${family}'`);
+  return m;
+}
+
 /** Whether `name` is registered. */
 export function hasAlgorithm(name: string): boolean {
   return registry.has(name);

@@ -1,7 +1,7 @@
 /**
  * @ddpo/trainer in a browser (the package's `browser` export condition): the configuration, the
  * sampler, the epoch sample buffers, and the DDPO and RWR training graphs and per-epoch updates that
- * DDPOTrainer and RWRTrainer run (ddpoUpdate, rwrUpdate over an UpdateContext). Left out: the Trainer
+ * DDPOTrainer and RWRTrainer run (runUpdate; ddpoUpdate, rwrUpdate over an UpdateContext). Left out: the Trainer
  * classes themselves (checkpoints, metrics files, TensorBoard, terminal progress), the ONNX Runtime
  * adapter resolution and LoRA files, which need Node.
  */

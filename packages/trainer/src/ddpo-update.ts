@@ -2,15 +2,14 @@
 // sample's timestep order, the first timestepFraction of (shuffled) timesteps per sample, gradients
 // accumulated over timesteps and trainGradientAccumulationSteps batches, clipped, then one AdamW step.
 // The training graph and the update as functions, with no file system: DDPOTrainer (ddpo.ts) and the
-// browser page (examples/web) both call them.
-import { GradientAccumulator } from '@ddpo/optim';
-import { paramFeeds, paramInputs, trainableParamNames, type DiffusionPolicy } from '@ddpo/policy';
+// browser page (examples/web) both run them; the batch order and feeds are the modules' (ddpo-algorithms.ts).
+import { paramInputs, trainableParamNames, type DiffusionPolicy } from '@ddpo/policy';
 import { policyLossGraph } from '@ddpo/ppo';
 import { GraphBuilder, grad, type CompiledGraph, type Graph, type Rng } from '@ddpo/tensor';
-import { numTrainTimesteps, samplesPerEpoch, type TrainerConfig } from './config.js';
-import { gatherStep, shuffleOrder, type EpochSamples } from './samples.js';
-import { StatMeans, gradsOf } from './step.js';
-import type { UpdateContext, UpdateStats } from './update.js';
+import { algorithmOfFamily } from './algorithm.js';
+import { samplesPerEpoch, type TrainerConfig } from './config.js';
+import type { EpochSamples } from './samples.js';
+import { runUpdate, type UpdateContext, type UpdateStats } from './update.js';
 
 /** The config fields the DDPO training graph depends on. */
 export type DdpoGraphConfig = Pick<
@@ -84,54 +83,12 @@ export function sfStepsPerEpoch(c: TrainerConfig): number {
 
 /**
  * One epoch's DDPO update on `samples` (advantages filled in) with the compiled ddpoTrainingGraph:
- * what DDPOTrainer runs each epoch.
+ * the one update loop (runUpdate) with the registered module of `ctx.config.algorithm`, as
+ * DDPOTrainer runs it each epoch.
  *
  * @example
  * const stats = await ddpoUpdate(ctx, await adapter.compile(ddpoTrainingGraph(policy, config)), samples, rng);
  */
 export async function ddpoUpdate(ctx: UpdateContext, compiled: CompiledGraph, samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
-  const c = ctx.config;
-  const T = numTrainTimesteps(c);
-  const B = c.trainBatchSize;
-  const batches = samples.n / B;
-  // DDPO_SF honours the same step structure as DDPO_IS (see sfStepsPerEpoch); config validation
-  // already rejected trainNumInnerEpochs > 1 for it.
-  const innerEpochs = c.trainNumInnerEpochs;
-  const acc = new GradientAccumulator(c.trainGradientAccumulationSteps * T);
-  const feeds = paramFeeds(ctx.model, ctx.params);
-  const stats = new StatMeans();
-  const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };
-  let lossFinite = true;
-  for (let inner = 0; inner < innerEpochs; inner++) {
-    const order = shuffleOrder(rng, samples.n, samples.steps);
-    ctx.progress.begin(`epoch ${ctx.epoch}.${inner} training`, batches * T);
-    for (let bi = 0; bi < batches; bi++) {
-      const idx = order.samples.subarray(bi * B, (bi + 1) * B);
-      for (let j = 0; j < T; j++) {
-        const pos = Array.from({ length: B }, (_, k) => order.timesteps[bi * B + k][j]);
-        const batch = gatherStep(samples, idx, pos);
-        const res = await compiled.run({
-          ...feeds,
-          sample: batch.sample,
-          timestep: batch.timestep,
-          prompt: batch.prompt,
-          prev_sample: batch.prevSample,
-          old_log_prob: batch.oldLogProb,
-          advantages: batch.advantages,
-        });
-        const loss = Number(res.loss.data[0]);
-        lossFinite &&= Number.isFinite(loss);
-        stats.add('loss', loss);
-        stats.add('approxKl', Number(res.approx_kl.data[0]));
-        stats.add('clipFraction', Number(res.clipfrac.data[0]));
-        if (acc.add(gradsOf(res))) {
-          ctx.applyStep(acc.take(), lossFinite, out, stats);
-          lossFinite = true;
-        }
-        ctx.progress.tick();
-      }
-    }
-    ctx.progress.end();
-  }
-  return { ...out, loss: stats.mean('loss'), approxKl: stats.mean('approxKl'), clipFraction: stats.mean('clipFraction'), gradNorm: stats.mean('gradNorm') };
+  return runUpdate(algorithmOfFamily(ctx.config.algorithm, 'ddpo', 'ddpoUpdate'), ctx, compiled, samples, rng);
 }

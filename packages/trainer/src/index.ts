@@ -45,9 +45,9 @@ export {
   RWRTrainer, rwrAlgorithm, rwrPlan, rwrSparseAlgorithm, rwrTrainingGraph, type RwrBatch, type RwrPlanConfig
 } from './rwr.js';
 export { createTrainer } from './factory.js';
-// The per-epoch updates as plain functions over an UpdateContext: what the browser entry (browser.ts) and
-// a page's own loop run (examples/web); the Trainer runs the same graphs through its algorithm modules.
-export { applyUpdateStep, type UpdateContext } from './update.js';
+// The per-epoch update as plain functions over an UpdateContext: the loop Trainer runs (runUpdate), also
+// what the browser entry (browser.ts) exports for a page's own epochs (examples/web).
+export { applyUpdateStep, runUpdate, type UpdateContext } from './update.js';
 export { ddpoUpdate } from './ddpo-update.js';
 export { rwrUpdate } from './rwr-update.js';
 export {

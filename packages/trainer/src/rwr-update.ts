@@ -1,14 +1,14 @@
 // RWR and sparse RWR (the DDPO paper's baseline, sec. 4.1 and 6.1): the per-sample weights of an epoch,
 // the weighted denoising training graph and the per-epoch update, as functions with no file system:
-// RWRTrainer (rwr.ts) and the browser page (examples/web) both call them.
-import { GradientAccumulator } from '@ddpo/optim';
-import { guidedEpsilon, paramFeeds, paramInputs, trainableParamNames, type EpsilonModel } from '@ddpo/policy';
-import { percentileMinCount, prepareNoisedBatch, rwrLossGraph, rwrWeights, sparseRwrWeights } from '@ddpo/rwr';
-import { GraphBuilder, HostTensor, grad, type CompiledGraph, type Graph, type Rng } from '@ddpo/tensor';
-import { numTrainTimesteps, type TrainerConfig } from './config.js';
-import { finalLatents, type EpochSamples } from './samples.js';
-import { StatMeans, gradsOf } from './step.js';
-import type { UpdateContext, UpdateStats } from './update.js';
+// RWRTrainer (rwr.ts) and the browser page (examples/web) both run them; the batch order and feeds are
+// the modules' (rwr-algorithms.ts).
+import { guidedEpsilon, paramInputs, trainableParamNames, type EpsilonModel } from '@ddpo/policy';
+import { percentileMinCount, rwrLossGraph, rwrWeights, sparseRwrWeights } from '@ddpo/rwr';
+import { GraphBuilder, grad, type CompiledGraph, type Graph, type Rng } from '@ddpo/tensor';
+import { algorithmOfFamily } from './algorithm.js';
+import type { TrainerConfig } from './config.js';
+import type { EpochSamples } from './samples.js';
+import { runUpdate, type UpdateContext, type UpdateStats } from './update.js';
 
 /** The RWR fields of the config that {@link rwrPlan} reads. */
 export type RwrPlanConfig = Pick<TrainerConfig, 'algorithm' | 'rwrBeta' | 'rwrRewardScale' | 'rwrPerPrompt' | 'rwrPercentile' | 'rwrPercentileMinCount'>;
@@ -74,45 +74,12 @@ export function rwrTrainingGraph(model: EpsilonModel, c: Pick<TrainerConfig, 'tr
 
 /**
  * One epoch's RWR update on `samples` (rewards and advantages filled in) with the compiled
- * rwrTrainingGraph: what RWRTrainer runs each epoch.
+ * rwrTrainingGraph: the one update loop (runUpdate) with the registered module of
+ * `ctx.config.algorithm` (rwr or rwr-sparse), as RWRTrainer runs it each epoch.
  *
  * @example
  * const stats = await rwrUpdate(ctx, await adapter.compile(rwrTrainingGraph(model, config)), samples, rng);
  */
 export async function rwrUpdate(ctx: UpdateContext, compiled: CompiledGraph, samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
-  const c = ctx.config;
-  const T = numTrainTimesteps(c);
-  const B = c.trainBatchSize;
-  const { weights, pool } = rwrPlan(c, { rewards: samples.rewards, advantages: samples.advantages, prompts: samples.promptNames });
-  const abar = ctx.alphasCumprod;
-  const acc = new GradientAccumulator(c.trainGradientAccumulationSteps * T);
-  const feeds = paramFeeds(ctx.model, ctx.params);
-  const stats = new StatMeans();
-  const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };
-  let lossFinite = true;
-  for (let inner = 0; inner < c.trainNumInnerEpochs; inner++) {
-    const perm = rng.permutation(pool.length).data;
-    ctx.progress.begin(`epoch ${ctx.epoch}.${inner} training`, (pool.length / B) * T);
-    for (let bi = 0; bi < pool.length / B; bi++) {
-      const idx = Array.from(perm.subarray(bi * B, (bi + 1) * B), (k) => pool[k]);
-      const x0 = finalLatents(samples, idx);
-      const w = new HostTensor('float32', [B], Float32Array.from(idx, (i) => weights[i]));
-      const prompt = new HostTensor('int64', [B], BigInt64Array.from(idx, (i) => BigInt(samples.prompts[i])));
-      // As many noised regressions per sample as DDPO trains timesteps: equal compute per epoch.
-      for (let j = 0; j < T; j++) {
-        const nb = prepareNoisedBatch(x0, { alphasCumprod: abar, rng });
-        const res = await compiled.run({ ...feeds, xt: nb.xt, timestep: nb.timesteps, prompt, noise: nb.noise, weights: w });
-        const loss = Number(res.loss.data[0]);
-        lossFinite &&= Number.isFinite(loss);
-        stats.add('loss', loss);
-        if (acc.add(gradsOf(res))) {
-          ctx.applyStep(acc.take(), lossFinite, out, stats);
-          lossFinite = true;
-        }
-        ctx.progress.tick();
-      }
-    }
-    ctx.progress.end();
-  }
-  return { ...out, loss: stats.mean('loss'), approxKl: 0, clipFraction: 0, gradNorm: stats.mean('gradNorm') };
+  return runUpdate(algorithmOfFamily(ctx.config.algorithm, 'rwr', 'rwrUpdate'), ctx, compiled, samples, rng);
 }

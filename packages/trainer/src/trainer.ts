@@ -4,14 +4,14 @@
 // sample grid and checkpoint.
 import fs from 'node:fs';
 import path from 'node:path';
-import { AdamW, GradientAccumulator } from '@ddpo/optim';
+import { AdamW } from '@ddpo/optim';
 import { PerPromptStatTracker, globalNormalize } from '@ddpo/ppo';
 import { callReward, InvalidRewardError, type RewardFn } from '@ddpo/rewards';
 import { HostTensor, Rng, type CompiledGraph, type TensorAdapter } from '@ddpo/tensor';
 import { algorithmNames, getAlgorithm, type AlgorithmContext, type AlgorithmModule } from './algorithm.js';
 import { TrainerError } from './errors.js';
 import { loadCheckpoint, latestCheckpoint, pruneCheckpoints, saveCheckpoint, CheckpointError, type CheckpointData } from './checkpoint.js';
-import { numTrainTimesteps, parseTrainerConfig, samplesPerEpoch, type TrainerConfig, type TrainerConfigInput } from './config.js';
+import { parseTrainerConfig, samplesPerEpoch, type TrainerConfig, type TrainerConfigInput } from './config.js';
 import { renderSampleGrid } from './grid.js';
 import { MetricsWriter, rewardStats, type EpochMetrics } from './metrics.js';
 import { createProgress, type Progress } from './progress.js';
@@ -20,11 +20,11 @@ import type { EpsilonModel } from '@ddpo/policy';
 import { PolicySampler } from './sampler.js';
 import type { EpochSamples } from './samples.js';
 import { optimizerFromState, optimizerToState } from './optimizer-state.js';
-import { gradsOf, StatMeans } from './step.js';
+import type { StatMeans } from './step.js';
 import { checkResumeConfig, resolvePrompts } from './run-checks.js';
 import { resolveAdapter } from './adapter.js';
 import { baseSha256, checkSameBase, initialParams, loraOf, trainedModel } from './lora.js';
-import { paramFeeds, trainableParamNames } from '@ddpo/policy';
+import { trainableParamNames } from '@ddpo/policy';
 
 /** What every trainer is built from. */
 export interface TrainerOptions {
@@ -58,7 +58,7 @@ export interface TrainerOptions {
 export type FidelityFn = (images: HostTensor<'float32'>, prompts: Int32Array) => Promise<number>;
 
 // Statistics of one epoch's update: one type for Trainer's loop and the browser entry's updates.
-import { applyUpdateStep, type UpdateStats } from './update.js';
+import { applyUpdateStep, runUpdate, type UpdateStats } from './update.js';
 export type { UpdateStats } from './update.js';
 
 /** Evaluation samples: images, prompts, rewards (and prompt fidelity when the trainer has a FidelityFn). */
@@ -208,45 +208,10 @@ export class Trainer {
     this.algorithm.compiled?.(ctx);
   }
 
-  /**
-   * The one update loop, on one epoch's samples (advantages filled in): per inner epoch the module's
-   * batch order, per batch numTrainTimesteps(config) steps of its feeds through the compiled graph,
-   * gradients accumulated over trainGradientAccumulationSteps x those steps, then one guarded step.
-   */
+  /** One epoch's update on `samples` (advantages filled in): the one update loop (runUpdate) with this trainer's module. */
   protected async update(samples: EpochSamples, rng: Rng): Promise<UpdateStats> {
-    const c = this.config;
-    const algo = this.algorithm;
-    const ctx = this.context;
-    const T = numTrainTimesteps(c);
-    const plan = algo.planEpoch(ctx, samples);
-    const acc = new GradientAccumulator(c.trainGradientAccumulationSteps * T);
-    const feeds = paramFeeds(this.model, this.params);
-    const stats = new StatMeans();
-    const declared = Object.entries(algo.statistics ?? {}) as ['approxKl' | 'clipFraction', string][];
-    const out: UpdateStats = { loss: 0, approxKl: 0, clipFraction: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0 };
-    let lossFinite = true;
-    for (let inner = 0; inner < c.trainNumInnerEpochs; inner++) {
-      const order = algo.order(ctx, samples, plan, rng);
-      this.progress.begin(`epoch ${this.epoch}.${inner} training`, order.batches * T);
-      for (let bi = 0; bi < order.batches; bi++) {
-        const batch = order.batch(bi);
-        for (let j = 0; j < T; j++) {
-          const res = await this.compiled!.run({ ...feeds, ...algo.stepFeeds(ctx, batch, j, rng) });
-          const loss = Number(res.loss.data[0]);
-          lossFinite &&= Number.isFinite(loss);
-          stats.add('loss', loss);
-          for (const [key, output] of declared) stats.add(key, Number(res[output].data[0]));
-          if (acc.add(gradsOf(res))) {
-            this.applyStep(acc.take(), lossFinite, out, stats);
-            lossFinite = true;
-          }
-          this.progress.tick();
-        }
-      }
-      this.progress.end();
-    }
-    const mean = (key: 'approxKl' | 'clipFraction') => (algo.statistics?.[key] !== undefined ? stats.mean(key) : 0);
-    return { ...out, loss: stats.mean('loss'), approxKl: mean('approxKl'), clipFraction: mean('clipFraction'), gradNorm: stats.mean('gradNorm') };
+    const ctx = { ...this.context, params: this.params, applyStep: this.applyStep.bind(this) };
+    return runUpdate(this.algorithm, ctx, this.compiled!, samples, rng);
   }
 
   /**

@@ -10,7 +10,7 @@ import { defineReward } from '@ddpo/rewards';
 import { GraphBuilder, HostTensor, ReferenceAdapter, grad, mean, mul, reshape, square } from '@ddpo/tensor';
 import {
   algorithmNames, ConfigError, createTrainer, finalLatents, getAlgorithm, parseTrainerConfig, registerAlgorithm, Trainer, TrainerError,
-  UnknownAlgorithmError, type AlgorithmModule, type Progress,
+  UnknownAlgorithmError, ddpoUpdate, rwrUpdate, type AlgorithmModule, type Progress, type UpdateContext,
 } from '@ddpo/trainer';
 import { tinyModel, tinyParams, TINY_PROMPTS } from './helpers/tiny-model.js';
 
@@ -104,5 +104,11 @@ describe('an algorithm registered from outside @ddpo/trainer', () => {
     expect(() => registerAlgorithm({ ...toy, name: 'Toy Shrink' })).toThrow(TrainerError);
     expect(() => getAlgorithm('nope')).toThrow(UnknownAlgorithmError);
     expect(() => getAlgorithm('nope')).toThrow(/unknown algorithm 'nope'; registered: ddpo-is, ddpo-sf, rwr, rwr-sparse, toy-shrink/);
+  });
+
+  it('ddpoUpdate and rwrUpdate run the one loop only with an algorithm of their family', async () => {
+    const ctx = { config: parseTrainerConfig({ algorithm: 'toy-shrink' }) } as unknown as UpdateContext;
+    await expect(ddpoUpdate(ctx, undefined as never, undefined as never, undefined as never)).rejects.toThrow(/ddpoUpdate: config.algorithm is 'toy-shrink' \(family 'toy'\), expected an algorithm of family 'ddpo'/);
+    await expect(rwrUpdate(ctx, undefined as never, undefined as never, undefined as never)).rejects.toThrow(TrainerError);
   });
 });

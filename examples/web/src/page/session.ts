@@ -91,6 +91,7 @@ export class Session {
     const compiled = await adapter.compile(graph);
     const ctx: Omit<UpdateContext, 'epoch'> = {
       model,
+      policy: sampler.policy,
       params,
       config,
       progress,
