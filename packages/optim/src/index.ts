@@ -1,17 +1,4 @@
 /** @ddpo/optim: Adam/AdamW with PyTorch semantics, gradient clipping and accumulation, and safetensors parameter stores. */
-export { NonFiniteGradientError, OptimizerConfigError, ParamMismatchError } from './errors.js';
-export { ParamStore, type NamedTensors } from './param-store.js';
-export { Adam, AdamW, type AdamHyperparams, type AdamOptions, type AdamParamState, type AdamStateDict } from './adam.js';
-export { clipGradNorm, globalGradNorm } from './clip.js';
-export { GradientAccumulator } from './accumulate.js';
-export {
-  OPTIM_META_KEY,
-  OPTIM_PREFIX,
-  decodeParams,
-  decodeParamsInto,
-  encodeParams,
-  type LoadParamsOptions,
-  type SaveParamsOptions,
-} from './codec.js';
+// Everything the browser entry has, plus the file functions (node:fs).
+export * from './browser.js';
 export { loadParams, saveParams, writeFileAtomic, writeFileAtomicSync } from './io.js';
-export { adamStateToParts, adamStateFromParts, type AdamStateParts } from './state-codec.js';
