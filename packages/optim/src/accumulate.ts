@@ -5,6 +5,22 @@ import { HostTensor, allocate, isFloat } from '@ddpo/tensor';
 import { OptimizerConfigError, ParamMismatchError } from './errors.js';
 import { asRecord, describeType, sameShape, type NamedTensors } from './param-store.js';
 
+/** sum += src, elementwise; one monomorphic loop per source type (V8 runs the mixed loop ~5x slower). */
+function addInto(sum: Float64Array, src: Float32Array | Float64Array): void {
+  if (src instanceof Float32Array) addFloat32(sum, src);
+  else addFloat64(sum, src);
+}
+
+function addFloat32(sum: Float64Array, src: Float32Array): void {
+  const n = src.length;
+  for (let i = 0; i < n; i++) sum[i] += src[i];
+}
+
+function addFloat64(sum: Float64Array, src: Float64Array): void {
+  const n = src.length;
+  for (let i = 0; i < n; i++) sum[i] += src[i];
+}
+
 /**
  * Sums gradients over `steps` micro-batches; `add` returns true when the k-th is in, then `take()`
  * gives sum / steps and starts a new group.
@@ -42,15 +58,19 @@ export class GradientAccumulator {
     if (this.n >= this.steps) throw new OptimizerConfigError(`GradientAccumulator.add: already holds ${this.n} of ${this.steps} micro-batches; call take() first`);
     const nonFloat = Object.entries(record).filter(([, g]) => !isFloat(g.dtype));
     if (nonFloat.length > 0) throw new ParamMismatchError('GradientAccumulator.add', nonFloat.map(([n, g]) => `'${n}' is ${describeType(g)}, expected float`));
-    if (this.n > 0) this.check(record);
-    for (const [name, g] of Object.entries(record)) {
-      let slot = this.sums.get(name);
-      if (slot === undefined) {
-        slot = { sum: new Float64Array(g.size), like: g };
-        this.sums.set(name, slot);
+    if (this.n > 0) {
+      this.check(record);
+      for (const [name, g] of Object.entries(record)) addInto(this.sums.get(name)!.sum, g.data as Float32Array | Float64Array);
+    } else {
+      // A new group: copy the first micro-batch in, reusing the previous group's buffers where they fit.
+      const sums = new Map<string, { sum: Float64Array; like: HostTensor }>();
+      for (const [name, g] of Object.entries(record)) {
+        const old = this.sums.get(name);
+        const sum = old !== undefined && old.sum.length === g.size ? old.sum : new Float64Array(g.size);
+        sum.set(g.data as Float32Array | Float64Array);
+        sums.set(name, { sum, like: g });
       }
-      const src = g.data as Float32Array | Float64Array;
-      for (let i = 0; i < src.length; i++) slot.sum[i] += src[i];
+      this.sums = sums;
     }
     this.n++;
     return this.ready;
@@ -79,7 +99,7 @@ export class GradientAccumulator {
       for (let i = 0; i < sum.length; i++) data[i] = sum[i] / this.steps;
       out[name] = new HostTensor(like.dtype, like.shape, data as never);
     }
-    this.reset();
+    this.n = 0; // the sums' buffers stay for the next group, whose first add overwrites them
     return out;
   }
 

@@ -85,4 +85,26 @@ describe('GradientAccumulator', () => {
     expect(acc.add({ a: f64([1]) })).toBe(true);
     expect(() => acc.add({ a: f64([1]) })).toThrow(/call take\(\) first/);
   });
+
+  it('starts each group afresh, over the buffers of the last one: its output is not aliased, and new names or shapes are taken', () => {
+    const f32 = (values: number[]) => tensor(Float32Array.from(values), [values.length]);
+    const acc = new GradientAccumulator(2);
+    acc.add({ a: f32([1, 2]), b: f32([3]) });
+    acc.add({ a: f32([3, 4]), b: f32([5]) });
+    const first = acc.take();
+    expect(Array.from(first.a.data as Float32Array)).toEqual([2, 3]);
+    // Second group: the first add overwrites the old sums (no carry-over from the first group).
+    acc.add({ a: f32([10, 20]), b: f32([1]) });
+    acc.add({ a: f32([30, 40]), b: f32([1]) });
+    const second = acc.take();
+    expect(Array.from(second.a.data as Float32Array)).toEqual([20, 30]);
+    expect(Array.from(second.b.data as Float32Array)).toEqual([1]);
+    expect(Array.from(first.a.data as Float32Array)).toEqual([2, 3]);
+    // Third group with another set of tensors: a is longer, b is gone, c is new.
+    acc.add({ a: f32([1, 1, 1]), c: f32([4]) });
+    const third = acc.take();
+    expect(Object.keys(third).sort()).toEqual(['a', 'c']);
+    expect(Array.from(third.a.data as Float32Array)).toEqual([0.5, 0.5, 0.5]);
+    expect(Array.from(third.c.data as Float32Array)).toEqual([2]);
+  });
 });

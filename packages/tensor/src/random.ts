@@ -211,16 +211,40 @@ export class Rng {
   /** Standard normal samples (Box-Muller). */
   normal<D extends 'float32' | 'float64' = 'float32'>(shape: readonly number[], dtype: D = 'float32' as D): HostTensor<D> {
     const n = checkShape('normal', shape);
+    if (dtype === 'float32') return this.normal32(shape, n) as HostTensor<D>;
     const words = new WordReader(this);
-    const data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    const data = new Float64Array(n);
     for (let i = 0; i < n; i += 2) {
-      const u1 = dtype === 'float64' ? (words.next53() + 1) * TWO_M53 : (words.next() + 1) * TWO_M32;
-      const u2 = dtype === 'float64' ? words.next53() * TWO_M53 : words.next() * TWO_M32;
+      const u1 = (words.next53() + 1) * TWO_M53;
+      const u2 = words.next53() * TWO_M53;
       const r = Math.sqrt(-2 * Math.log(u1));
       data[i] = r * Math.cos(2 * Math.PI * u2);
       if (i + 1 < n) data[i + 1] = r * Math.sin(2 * Math.PI * u2);
     }
     return new HostTensor(dtype, shape, data as HostTensor<D>['data']);
+  }
+
+  /**
+   * float32 normals, the same numbers as the word-by-word reading: each block's four words are two
+   * Box-Muller pairs (w0, w1) and (w2, w3), and a call drops the rest of its last block. Reading the
+   * block directly instead of through WordReader makes sampling's noise about 2x cheaper.
+   */
+  private normal32(shape: readonly number[], n: number): HostTensor<'float32'> {
+    const data = new Float32Array(n);
+    const w = new Uint32Array(4);
+    for (let i = 0; i < n; i += 4) {
+      this.nextBlock(w);
+      let r = Math.sqrt(-2 * Math.log((w[0] + 1) * TWO_M32));
+      let u2 = w[1] * TWO_M32;
+      data[i] = r * Math.cos(2 * Math.PI * u2);
+      if (i + 1 < n) data[i + 1] = r * Math.sin(2 * Math.PI * u2);
+      if (i + 2 >= n) break;
+      r = Math.sqrt(-2 * Math.log((w[2] + 1) * TWO_M32));
+      u2 = w[3] * TWO_M32;
+      data[i + 2] = r * Math.cos(2 * Math.PI * u2);
+      if (i + 3 < n) data[i + 3] = r * Math.sin(2 * Math.PI * u2);
+    }
+    return new HostTensor('float32', shape, data);
   }
 
   /** Uniform int32 integers in [0, high), 1 <= high <= 2^31. */
