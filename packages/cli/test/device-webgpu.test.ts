@@ -47,9 +47,15 @@ describe.skipIf(!gpu.available)(`ddpo train --device webgpu ${gpu.available ? `o
     expect(webgpu.err).toContain('device: onnxruntime-webgpu');
     expect(webgpu.err).toMatch(/webgpu: .+ via /);
     // The loss, and what it is made of: rewards of the samples, the gradient and the policy's log-probs.
-    for (const k of ['loss', 'rewardMean', 'gradNorm', 'approxKl'] as const) {
+    const tol = DEVICE_TOLERANCES.webgpu.model.gradient;
+    for (const k of ['rewardMean', 'gradNorm', 'approxKl'] as const) {
       expect(cpu.metrics[k], k).not.toBe(0);
-      expect(Math.abs(webgpu.metrics[k] - cpu.metrics[k]) / Math.abs(cpu.metrics[k]), k).toBeLessThanOrEqual(DEVICE_TOLERANCES.webgpu.model.gradient);
+      expect(Math.abs(webgpu.metrics[k] - cpu.metrics[k]) / Math.abs(cpu.metrics[k]), k).toBeLessThanOrEqual(tol);
     }
+    // The PPO loss is a mean of -A * ratio terms of unit scale (advantages normalised to std 1, ratio
+    // ~1) that cancel to ~3e-5 here: its float32 error is absolute at the terms' scale (~1e-7 per
+    // rounding), so it is compared against that scale and not relative to its own tiny value.
+    expect(cpu.metrics.loss).not.toBe(0);
+    expect(Math.abs(webgpu.metrics.loss - cpu.metrics.loss), 'loss').toBeLessThanOrEqual(tol * Math.max(1, Math.abs(cpu.metrics.loss)));
   }, 600_000);
 });

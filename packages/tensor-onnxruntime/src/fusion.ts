@@ -205,6 +205,32 @@ function matchUpsample(v: View, n: AnyNode): Plan | undefined {
   };
 }
 
+/** Whether ORT's NCHWc conv takes weights of this shape: input channels in whole blocks, or fewer than one block. */
+function nchwcFits(wShape: readonly number[], B: number): boolean {
+  return wShape[1] % B === 0 || wShape[1] < B;
+}
+
+/**
+ * concat along channels of NCHW tensors whose channels fill whole blocks: when every operand has an
+ * NCHWc twin, the twins' Concat on axis 1 is the result's twin (each image's blocks follow each
+ * other in both layouts), so the convs that read the result skip its ReorderInput.
+ */
+function concatPlan(v: View, n: AnyNode, o: PlanOptions, reordered: Map<string, string>): Plan | undefined {
+  const B = o.nchwcBlockSize ?? 0;
+  if (n.op !== 'concat' || B === 0 || n.params.axis !== 1 || n.shape.length !== 4) return undefined;
+  if (n.inputs.some((j) => v.node(j).shape[1] % B !== 0)) return undefined;
+  return {
+    kind: 'fused',
+    operands: n.inputs,
+    emit: (ctx, names) => {
+      const out = ctx.emit('Concat', names, { axis: { int: 1 } });
+      const twins = names.map((x) => reordered.get(x));
+      if (twins.every((t) => t !== undefined)) reordered.set(out, ctx.emit('Concat', twins as string[], { axis: { int: 1 } }));
+      return out;
+    },
+  };
+}
+
 /** Emits one float32 conv2d (with an optional bias) as ONNX Conv, or as ORT's NCHWc conv when enabled and C fits the block. */
 function convPlan(v: View, conv: Extract<AnyNode, { op: 'conv2d' }>, bias: number | undefined, o: PlanOptions, reordered: Map<string, string>): Plan {
   const [x, w] = conv.inputs;
@@ -212,7 +238,7 @@ function convPlan(v: View, conv: Extract<AnyNode, { op: 'conv2d' }>, bias: numbe
   const p = conv.params;
   const B = o.nchwcBlockSize ?? 0;
   const operands = bias === undefined ? [x, w] : [x, w, bias];
-  if (B > 0 && wShape[1] % B === 0) {
+  if (B > 0 && nchwcFits(wShape, B)) {
     return {
       kind: 'fused',
       operands,
@@ -242,8 +268,59 @@ function matchConvBias(v: View, n: AnyNode, uses: Uint32Array, o: PlanOptions, r
   return undefined;
 }
 
+/**
+ * add(c, s) of equal shapes, c a conv2d (or conv + bias) that NCHWc runs and nothing else reads ->
+ * one NCHWc Conv with s as its Sum input, when s has an NCHWc twin by then (the output of an
+ * earlier NCHWc conv, or an input already reordered): residual adds in the forward pass and sums of
+ * input gradients in the backward pass stay in the blocked layout. Without a twin it emits the conv
+ * and a plain Add, as the unfused nodes would.
+ */
+function matchConvSum(v: View, n: AnyNode, uses: Uint32Array, o: PlanOptions, reordered: Map<string, string>): Plan | undefined {
+  const B = o.nchwcBlockSize ?? 0;
+  if (n.op !== 'add' || B === 0) return undefined;
+  for (const [ci, si] of [[0, 1], [1, 0]]) {
+    const c = n.inputs[ci];
+    const s = n.inputs[si];
+    if (uses[c] !== 1 || !v.sameShape(c, n.id) || !v.sameShape(s, n.id)) continue;
+    const direct = v.op(c, 'conv2d');
+    let conv = direct;
+    let bias: number | undefined;
+    if (conv === undefined) {
+      const inner = v.node(c);
+      if (inner.op !== 'add') continue;
+      for (const [ii, ri] of [[0, 1], [1, 0]]) {
+        const cc = v.op(inner.inputs[ii], 'conv2d');
+        const r = v.op(inner.inputs[ri], 'reshape');
+        if (!cc || !r || uses[cc.id] !== 1 || !v.sameShape(cc.id, c)) continue;
+        const O = cc.shape[1];
+        const bs = v.node(r.inputs[0]).shape;
+        if (bs.length !== 1 || bs[0] !== O || r.shape.some((d, k) => d !== (k === 1 ? O : 1))) continue;
+        conv = cc;
+        bias = r.inputs[0];
+      }
+      if (conv === undefined) continue;
+    }
+    const wShape = v.node(conv.inputs[1]).shape;
+    if (!nchwcFits(wShape, B) || wShape[0] % B !== 0) continue;
+    const p = conv.params;
+    const k = conv;
+    const operands = bias === undefined ? [k.inputs[0], k.inputs[1], s] : [k.inputs[0], k.inputs[1], s, bias];
+    return {
+      kind: 'fused',
+      operands,
+      emit: (ctx, [xn, wn, sn, bn]) => {
+        const args = { x: xn, w: wn, bias: bn, wShape, strides: p.strides, pads: p.pads, dilations: p.dilations };
+        const twin = reordered.get(sn);
+        if (twin !== undefined) return emitNchwcConv(ctx, B, { ...args, sum: twin }, reordered);
+        return ctx.emit('Add', ci === 0 ? [emitNchwcConv(ctx, B, args, reordered), sn] : [sn, emitNchwcConv(ctx, B, args, reordered)]);
+      },
+    };
+  }
+  return undefined;
+}
+
 /** The lowering's graph patterns, by name (for `PlanOptions.disable`). */
-export const FUSIONS = ['zeroFold', 'unexpand', 'sigmoid', 'softmax', 'upsample', 'groupNorm', 'convBias'] as const;
+export const FUSIONS = ['zeroFold', 'unexpand', 'sigmoid', 'softmax', 'upsample', 'groupNorm', 'convBias', 'convSum'] as const;
 /** One of {@link FUSIONS}. */
 export type FusionName = (typeof FUSIONS)[number];
 
@@ -348,8 +425,10 @@ export function planLowering(graph: Graph, o: PlanOptions = {}): { plans: Plan[]
       (on('softmax') ? matchSoftmax(v, n) : undefined) ??
       (on('upsample') ? matchUpsample(v, n) : undefined) ??
       (on('groupNorm') ? matchGroupNorm(v, n, uses) : undefined) ??
+      (on('convSum') ? matchConvSum(v, n, uses, o, reordered) : undefined) ??
       (on('convBias') ? matchConvBias(v, n, uses, o, reordered) : undefined) ??
-      (n.op === 'conv2d' && (o.nchwcBlockSize ?? 0) > 0 ? convPlan(v, n, undefined, o, reordered) : undefined);
+      (n.op === 'conv2d' && (o.nchwcBlockSize ?? 0) > 0 ? convPlan(v, n, undefined, o, reordered) : undefined) ??
+      (on('convSum') ? concatPlan(v, n, o, reordered) : undefined);
     if (fused !== undefined) plans[n.id] = fused;
   }
   return { plans, need: neededNodes(graph, plans) };

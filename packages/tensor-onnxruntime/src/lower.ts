@@ -210,7 +210,7 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
     nodes.push(create(NodeProtoSchema, { opType: 'Identity', input: [names[o.id]], output: [o.name], name: `output_${o.name}` }));
     return valueInfo(o.name, n.shape, n.dtype);
   });
-  const g = create(GraphProtoSchema, { name: opts.name ?? 'ddpo', node: nodes, initializer: inits, input: inputs, output: outputs });
+  const g = create(GraphProtoSchema, { name: opts.name ?? 'ddpo', node: liveNodes(nodes, outputs.map((o) => o.name)), initializer: inits, input: inputs, output: outputs });
   return create(ModelProtoSchema, {
     irVersion: IR_VERSION,
     opsetImport: [
@@ -222,6 +222,22 @@ export function lowerGraph(graph: Graph, opts: LowerOptions = {}): ModelProto {
     docString: opts.docString ?? '',
     graph: g,
   });
+}
+
+/**
+ * The nodes that an output depends on, in their order: an emitter may produce a value nobody reads
+ * (an NCHWc conv's ReorderOutput when every reader takes the blocked twin, see nchwc.ts), and ORT
+ * would run it anyway.
+ */
+function liveNodes(nodes: readonly NodeProto[], outputs: readonly string[]): NodeProto[] {
+  const used = new Set(outputs);
+  const keep = new Array<boolean>(nodes.length).fill(false);
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    if (!nodes[k].output.some((o) => used.has(o))) continue;
+    keep[k] = true;
+    for (const i of nodes[k].input) if (i !== '') used.add(i);
+  }
+  return nodes.filter((_, k) => keep[k]);
 }
 
 function lowerNodes(graph: Graph, ctx: LowerContext, initializers: TensorMap, inits: TensorProto[], planOptions: PlanOptions, origin: { id: number }): string[] {

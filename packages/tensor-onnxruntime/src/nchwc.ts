@@ -14,17 +14,25 @@ export interface NchwcConvArgs {
   x: string;
   w: string;
   bias?: string;
-  /** w's shape [O, C, kh, kw]; C must be a multiple of the block size. */
+  /** w's shape [O, C, kh, kw]; C must be a multiple of the block size or smaller than one block (x is then read in NCHW). */
   wShape: readonly number[];
   strides: readonly number[];
   pads: readonly number[];
   dilations: readonly number[];
+  /**
+   * An NCHWc tensor of the output's shape added to the convolution's result inside the kernel
+   * (the NCHWc Conv's fourth input, Sum): a residual add without a pass of its own.
+   */
+  sum?: string;
 }
 
 /**
- * Emits ReorderInput(x) -> nchwc Conv(x, reordered w, padded bias) -> ReorderOutput; output
+ * Emits ReorderInput(x) -> nchwc Conv(x, reordered w, padded bias[, sum]) -> ReorderOutput; output
  * channels are padded to a multiple of `block` with zero filters (and cut off again at the end).
- * `reordered` caches ReorderInput per input name, so convs sharing an input reorder it once.
+ * `reordered` maps a tensor's NCHW name to its NCHWc twin: convs sharing an input reorder it once,
+ * and when the output channels fill whole blocks the output's twin is the Conv's own output, so a
+ * conv that reads it (or a residual add fused as `sum`) skips ReorderOutput + ReorderInput. A
+ * ReorderOutput that nothing reads is dropped from the model (lowerGraph's dead-node pass).
  *
  * @example
  * const y = emitNchwcConv(ctx, 16, { x, w, wShape: [64, 64, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] }, cache);
@@ -43,15 +51,26 @@ export function emitNchwcConv(ctx: LowerContext, block: number, a: NchwcConvArgs
   // Bo to the end (a batched 2-D transpose), then Bi past the taps, moving whole Bo rows.
   const w3 = ctx.emit('Reshape', [padO(a.w, 4), ctx.int64s([Op / block, block, C * kh * kw])]);
   const boLast = ctx.emit('Transpose', [w3], { perm: { ints: [0, 2, 1] } });
-  const w4 = ctx.emit('Reshape', [boLast, ctx.int64s([(Op / block) * (C / block), block, kh * kw, block])]);
-  const wt = ctx.emit('Transpose', [w4], { perm: { ints: [0, 2, 1, 3] } });
-  const wb = ctx.emit('Reshape', [wt, ctx.int64s([Op, C, kh, kw])]);
-  let xr = reordered.get(a.x);
-  if (xr === undefined) {
-    xr = ctx.emit('ReorderInput', [a.x], {}, NCHWC_DOMAIN);
-    reordered.set(a.x, xr);
+  let wb: string;
+  let xr: string | undefined;
+  if (C < block) {
+    // Fewer input channels than a block (an image's RGB): MLAS reads x in NCHW as it is, with the
+    // weights as OIHWBo = [O/B, C, kh, kw, Bo] (what ORT's own NchwcTransformer does for such convs).
+    wb = ctx.emit('Reshape', [boLast, ctx.int64s([Op, C, kh, kw])]);
+    xr = a.x;
+  } else {
+    const w4 = ctx.emit('Reshape', [boLast, ctx.int64s([(Op / block) * (C / block), block, kh * kw, block])]);
+    const wt = ctx.emit('Transpose', [w4], { perm: { ints: [0, 2, 1, 3] } });
+    wb = ctx.emit('Reshape', [wt, ctx.int64s([Op, C, kh, kw])]);
+    xr = reordered.get(a.x);
+    if (xr === undefined) {
+      xr = ctx.emit('ReorderInput', [a.x], {}, NCHWC_DOMAIN);
+      reordered.set(a.x, xr);
+    }
   }
-  const inputs = a.bias === undefined ? [xr, wb] : [xr, wb, padO(a.bias, 1)];
+  const inputs = [xr, wb];
+  if (a.bias !== undefined || a.sum !== undefined) inputs.push(a.bias === undefined ? '' : padO(a.bias, 1));
+  if (a.sum !== undefined) inputs.push(a.sum);
   const y = ctx.emit(
     'Conv',
     inputs,
@@ -64,5 +83,7 @@ export function emitNchwcConv(ctx: LowerContext, block: number, a: NchwcConvArgs
     },
     NCHWC_DOMAIN,
   );
-  return ctx.emit('ReorderOutput', [y], { channels: { int: O } }, NCHWC_DOMAIN);
+  const out = ctx.emit('ReorderOutput', [y], { channels: { int: O } }, NCHWC_DOMAIN);
+  if (Op === O) reordered.set(out, y);
+  return out;
 }

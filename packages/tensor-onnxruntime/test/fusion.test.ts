@@ -4,7 +4,7 @@
 // every primitive literally in float64 arithmetic.
 import { describe, expect, it } from 'vitest';
 import {
-  add, broadcastTo, conv2d, conv2dBias, evaluate, grad, GraphBuilder, groupNorm, mul, Rng, sigmoid, silu, softmax, sum, tensor, upsampleNearest2x,
+  add, broadcastTo, concat, conv2d, conv2dBias, evaluate, grad, GraphBuilder, groupNorm, mul, Rng, sigmoid, silu, softmax, sum, tensor, upsampleNearest2x,
   type Conv2dOptions, type Graph, type HostTensor, type Sym, type TensorMap,
 } from '@ddpo/tensor';
 import { createOnnxRuntimeAdapter, FUSIONS, lowerGraph, NCHWC_DOMAIN, nchwcBlockSize } from '@ddpo/tensor-onnxruntime';
@@ -191,6 +191,38 @@ describe('NCHWc convolutions', async () => {
   it('conv2dBias with output channels not a multiple of the block pads and trims them', async () => {
     const g = build({ x: [2, 16, 4, 4], k: [3, 16, 3, 3], b: [3] }, (s) => conv2dBias(s.x, s.k, s.b, { padding: 1 }), true);
     await agrees(g, feedsFor(g, 6), 5e-5);
+  });
+
+  // An RGB stem conv (3 < block input channels), a residual block, a conv on the block's output and a
+  // channel concat: what tiny-unet-32 does between its GroupNorms.
+  const residual = (s: Record<string, Sym>) => {
+    const h0 = conv2dBias(s.x, s.k0, s.b0, { padding: 1 });
+    const y = add(conv2dBias(silu(h0), s.k1, s.b1, { padding: 1 }), h0);
+    const down = conv2d(y, s.k2, { stride: 2, padding: 1 });
+    return add(sum(conv2d(concat([y, h0], 1), s.k3, { padding: 1 })), sum(down));
+  };
+  const residualShapes = { x: [2, 3, 6, 6], k0: [16, 3, 3, 3], b0: [16], k1: [16, 16, 3, 3], b1: [16], k2: [16, 16, 3, 3], k3: [16, 32, 3, 3] };
+
+  it('keeps a residual stream in the blocked layout: the add fused into the conv, convs and concats reading NCHWc twins', async () => {
+    if (block !== 16) return; // the structure below is for 16-channel blocks (AVX-512); other blocks are checked by the values test
+    const g = build(residualShapes, residual);
+    const nodes = lowerGraph(g, { nchwcBlockSize: block }).graph!.node;
+    const convs = nodes.filter((n) => n.domain === NCHWC_DOMAIN && n.opType === 'Conv');
+    expect(convs).toHaveLength(4);
+    // The stem reads x in NCHW (no ReorderInput of x); the residual add is the Sum input of its conv.
+    expect(convs[0].input[0]).toBe('x');
+    expect(convs.filter((n) => n.input.length === 4)).toHaveLength(1);
+    expect(nodes.filter((n) => n.opType === 'Add' && n.domain === '')).toHaveLength(1); // only the final sum of the two reductions
+    // One reorder into the blocked layout in all: silu's output. The conv on y and the one on the concat read twins.
+    expect(nodes.filter((n) => n.opType === 'ReorderInput')).toHaveLength(1);
+    // Dead-node pass: every node's output is read by another node or is a graph output.
+    const read = new Set(nodes.flatMap((n) => n.input));
+    for (const n of nodes) expect(n.output.some((o) => read.has(o) || g.outputs.some((x) => x.name === o)), n.name).toBe(true);
+  });
+
+  it('the blocked residual stream gives the interpreter\'s values and gradients', async () => {
+    const g = build(residualShapes, residual, true);
+    await agrees(g, feedsFor(g, 7), 5e-5);
   });
 
   it('can be switched off per adapter', async () => {
