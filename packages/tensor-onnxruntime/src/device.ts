@@ -27,7 +27,7 @@ export function checkDevice(value: unknown): Device {
  * How graphs are lowered for `device`: NCHWc convolutions (block `cpuNchwcBlock`) on the CPU only
  * (ORT's com.microsoft.nchwc kernels exist in its CPU provider alone), and the user's
  * `disableFusions`. Every fusion stays on: the ops they emit (Sigmoid, Softmax, Resize, Conv with
- * bias, InstanceNormalization) all have CUDA and WebGPU kernels; ORT's verbose node-placement log of
+ * bias, LayerNormalization) all have CUDA and WebGPU kernels; ORT's verbose node-placement log of
  * the DDPO training graph on WebGPU shows each on WebGpuExecutionProvider (only six int64 shape
  * nodes go to the CPU provider).
  *

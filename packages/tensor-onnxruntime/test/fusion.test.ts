@@ -110,17 +110,17 @@ describe('fused patterns (float32)', () => {
     await agrees(g, feedsFor(g, 4));
   });
 
-  it('GroupNorm lowers to InstanceNormalization in forward graphs and keeps its chain when the backward pass reads it', async () => {
+  it('GroupNorm lowers to LayerNormalization in forward graphs and keeps its chain when the backward pass reads it', async () => {
     const shapes = { x: [2, 8, 3, 3], gamma: [8], beta: [8] };
     const f = (s: Record<string, Sym>) => groupNorm(s.x, s.gamma, s.beta, 4);
     const fwd = build(shapes, f);
     const fwdOps = opTypes(fwd);
-    expect(fwdOps).toContain('InstanceNormalization');
+    expect(fwdOps).toContain('LayerNormalization');
     for (const op of ['Sqrt', 'ReduceSum', 'Sub']) expect(fwdOps).not.toContain(op);
     await agrees(fwd, feedsFor(fwd, 7, 3));
     const train = build(shapes, f, true);
     const trainOps = opTypes(train);
-    expect(trainOps).not.toContain('InstanceNormalization');
+    expect(trainOps).not.toContain('LayerNormalization');
     // No full-size negation, forward or backward: only per-(sample, channel) values are negated (x is [2, 8, 3, 3]).
     const origins = new Map<string, number>();
     const negs = lowerGraph(train, { origins }).graph!.node.filter((n) => n.opType === 'Neg');
@@ -141,8 +141,8 @@ describe('fused patterns (float32)', () => {
   it('each pattern can be switched off', () => {
     const g = build({ x: [2, 8, 4, 4], gamma: [8], beta: [8] }, (s) => upsampleNearest2x(softmax(silu(groupNorm(s.x, s.gamma, s.beta, 4)), 1)));
     const all = lowerGraph(g, { disableFusions: FUSIONS }).graph!.node.map((n) => n.opType);
-    for (const op of ['Sigmoid', 'Softmax', 'Resize', 'InstanceNormalization']) expect(all).not.toContain(op);
-    expect(opTypes(g)).toEqual(expect.arrayContaining(['Sigmoid', 'Softmax', 'Resize', 'InstanceNormalization']));
+    for (const op of ['Sigmoid', 'Softmax', 'Resize', 'LayerNormalization']) expect(all).not.toContain(op);
+    expect(opTypes(g)).toEqual(expect.arrayContaining(['Sigmoid', 'Softmax', 'Resize', 'LayerNormalization']));
   });
 
   it('origins map every emitted node to the graph node whose lowering emitted it', () => {
