@@ -5,7 +5,7 @@
 // reads are never lowered. Measurements: docs/benchmarks.md.
 import { OP_CLASSES, tensor, type AnyNode, type Graph, type Primitive } from '@ddpo/tensor';
 import type { LowerContext } from './lower.js';
-import { emitNchwcConv } from './nchwc.js';
+import { emitNchwcConv, NCHWC_DOMAIN } from './nchwc.js';
 
 /** How one node is lowered: from other nodes' values by a fused emitter, as an alias, or plainly. */
 export type Plan =
@@ -173,8 +173,10 @@ function matchSoftmax(v: View, n: AnyNode): Plan | undefined {
 /**
  * reshape(broadcastTo(reshape(x, x.shape with 1s inserted), 1s stretched to s), merged) is nearest
  * upsampling by integer factors -> Resize(nearest, asymmetric, floor): output index i reads i / s.
+ * With NCHWc on and x a blocked twin's NCHW side (a conv's output), ORT's NCHWc Upsample of the twin
+ * instead, whose output is the result's twin.
  */
-function matchUpsample(v: View, n: AnyNode): Plan | undefined {
+function matchUpsample(v: View, n: AnyNode, o: PlanOptions, reordered: Map<string, string>): Plan | undefined {
   if (n.op !== 'reshape') return undefined;
   const bc = v.op(n.inputs[0], 'broadcastTo');
   const inner = bc && v.op(bc.inputs[0], 'reshape');
@@ -192,15 +194,27 @@ function matchUpsample(v: View, n: AnyNode): Plan | undefined {
   }
   if (k !== xs.length || scales.every((s) => s === 1)) return undefined;
   if (n.shape.length !== xs.length || n.shape.some((d, i) => d !== xs[i] * scales[i])) return undefined;
+  const B = o.nchwcBlockSize ?? 0;
+  const blocked = B > 0 && xs.length === 4 && xs[1] % B === 0 && scales[0] === 1 && scales[1] === 1;
   return {
     kind: 'fused',
     operands: [x],
-    emit: (ctx, [xn]) =>
-      ctx.emit('Resize', [xn, '', ctx.constant(tensor(Float32Array.from(scales), [scales.length]))], {
+    emit: (ctx, [xn]) => {
+      const twin = blocked ? reordered.get(xn) : undefined;
+      if (twin !== undefined) {
+        // Upsample the blocked twin (ORT's NCHWc nearest Upsample: the same output index -> input
+        // index / s); the convolution that reads the result then skips its ReorderInput.
+        const up = ctx.emit('Upsample', [twin], { scales: { ints: scales }, mode: { string: 'nearest' } }, NCHWC_DOMAIN);
+        const out = ctx.emit('ReorderOutput', [up], { channels: { int: xs[1] } }, NCHWC_DOMAIN);
+        reordered.set(out, up);
+        return out;
+      }
+      return ctx.emit('Resize', [xn, '', ctx.constant(tensor(Float32Array.from(scales), [scales.length]))], {
         mode: { string: 'nearest' },
         coordinate_transformation_mode: { string: 'asymmetric' },
         nearest_mode: { string: 'floor' },
-      }),
+      });
+    },
   };
 }
 
@@ -422,7 +436,7 @@ export function planLowering(graph: Graph, o: PlanOptions = {}): { plans: Plan[]
     const fused =
       (on('sigmoid') ? matchSigmoid(v, n) : undefined) ??
       (on('softmax') ? matchSoftmax(v, n) : undefined) ??
-      (on('upsample') ? matchUpsample(v, n) : undefined) ??
+      (on('upsample') ? matchUpsample(v, n, o, reordered) : undefined) ??
       (on('groupNorm') ? matchGroupNorm(v, n, uses) : undefined) ??
       (on('convSum') ? matchConvSum(v, n, uses, o, reordered) : undefined) ??
       (on('convBias') ? matchConvBias(v, n, uses, o, reordered) : undefined) ??

@@ -199,21 +199,25 @@ describe('NCHWc convolutions', async () => {
     const h0 = conv2dBias(s.x, s.k0, s.b0, { padding: 1 });
     const y = add(conv2dBias(silu(h0), s.k1, s.b1, { padding: 1 }), h0);
     const down = conv2d(y, s.k2, { stride: 2, padding: 1 });
-    return add(sum(conv2d(concat([y, h0], 1), s.k3, { padding: 1 })), sum(down));
+    const up = conv2d(upsampleNearest2x(down), s.k4, { padding: 1 });
+    return add(sum(conv2d(concat([y, h0], 1), s.k3, { padding: 1 })), sum(up));
   };
-  const residualShapes = { x: [2, 3, 6, 6], k0: [16, 3, 3, 3], b0: [16], k1: [16, 16, 3, 3], b1: [16], k2: [16, 16, 3, 3], k3: [16, 32, 3, 3] };
+  const residualShapes = { x: [2, 3, 6, 6], k0: [16, 3, 3, 3], b0: [16], k1: [16, 16, 3, 3], b1: [16], k2: [16, 16, 3, 3], k3: [16, 32, 3, 3], k4: [16, 16, 3, 3] };
 
-  it('keeps a residual stream in the blocked layout: the add fused into the conv, convs and concats reading NCHWc twins', async () => {
+  it('keeps a residual stream in the blocked layout: the add fused into the conv, convs, concats and upsampling reading NCHWc twins', async () => {
     if (block !== 16) return; // the structure below is for 16-channel blocks (AVX-512); other blocks are checked by the values test
     const g = build(residualShapes, residual);
     const nodes = lowerGraph(g, { nchwcBlockSize: block }).graph!.node;
     const convs = nodes.filter((n) => n.domain === NCHWC_DOMAIN && n.opType === 'Conv');
-    expect(convs).toHaveLength(4);
+    expect(convs).toHaveLength(5);
+    // Nearest upsampling of a conv's output runs on its twin (ORT's NCHWc Upsample), not as Resize.
+    expect(nodes.filter((n) => n.domain === NCHWC_DOMAIN && n.opType === 'Upsample')).toHaveLength(1);
+    expect(nodes.some((n) => n.opType === 'Resize')).toBe(false);
     // The stem reads x in NCHW (no ReorderInput of x); the residual add is the Sum input of its conv.
     expect(convs[0].input[0]).toBe('x');
     expect(convs.filter((n) => n.input.length === 4)).toHaveLength(1);
     expect(nodes.filter((n) => n.opType === 'Add' && n.domain === '')).toHaveLength(1); // only the final sum of the two reductions
-    // One reorder into the blocked layout in all: silu's output. The conv on y and the one on the concat read twins.
+    // One reorder into the blocked layout in all: silu's output. The convs on y, on the concat and on the upsampled map read twins.
     expect(nodes.filter((n) => n.opType === 'ReorderInput')).toHaveLength(1);
     // Dead-node pass: every node's output is read by another node or is a graph output.
     const read = new Set(nodes.flatMap((n) => n.input));
