@@ -48,10 +48,18 @@ describe.skipIf(!gpu.available)(`ddpo train --device webgpu ${gpu.available ? `o
     expect(webgpu.err).toMatch(/webgpu: .+ via /);
     // The loss, and what it is made of: rewards of the samples, the gradient and the policy's log-probs.
     const tol = DEVICE_TOLERANCES.webgpu.model.gradient;
-    for (const k of ['rewardMean', 'gradNorm', 'approxKl'] as const) {
+    for (const k of ['rewardMean', 'gradNorm'] as const) {
       expect(cpu.metrics[k], k).not.toBe(0);
       expect(Math.abs(webgpu.metrics[k] - cpu.metrics[k]) / Math.abs(cpu.metrics[k]), k).toBeLessThanOrEqual(tol);
     }
+    // approx_kl is measured after the first optimizer step, and Adam's first step is g / (|g| + eps)
+    // per parameter: rounding flips the sign of near-zero gradient entries and moves the update by a
+    // whole lr there, so this statistic amplifies float32 rounding well past the gradient's own error.
+    // Two CPU lowerings of the same math (InstanceNormalization vs LayerNormalization in the sampling
+    // forward, 364fd74 vs 54091ab) moved it by 1.1e-4 relative while gradNorm moved by 3e-6; 10x the
+    // gradient tolerance still catches a wrong update, which moves it by orders of magnitude more.
+    expect(cpu.metrics.approxKl, 'approxKl').not.toBe(0);
+    expect(Math.abs(webgpu.metrics.approxKl - cpu.metrics.approxKl) / Math.abs(cpu.metrics.approxKl), 'approxKl').toBeLessThanOrEqual(10 * tol);
     // The PPO loss is a mean of -A * ratio terms of unit scale (advantages normalised to std 1, ratio
     // ~1) that cancel to ~3e-5 here: its float32 error is absolute at the terms' scale (~1e-7 per
     // rounding), so it is compared against that scale and not relative to its own tiny value.
