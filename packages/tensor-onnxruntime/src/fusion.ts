@@ -244,8 +244,10 @@ function concatPlan(v: View, n: AnyNode, o: PlanOptions, reordered: Map<string, 
   };
 }
 
+type ConvNode = Extract<AnyNode, { op: 'conv2d' }>;
+
 /** Emits one float32 conv2d (with an optional bias) as ONNX Conv, or as ORT's NCHWc conv when enabled and C fits the block. */
-function convPlan(v: View, conv: Extract<AnyNode, { op: 'conv2d' }>, bias: number | undefined, o: PlanOptions, reordered: Map<string, string>): Plan {
+function convPlan(v: View, conv: ConvNode, bias: number | undefined, o: PlanOptions, reordered: Map<string, string>): Plan {
   const [x, w] = conv.inputs;
   const wShape = v.node(w).shape;
   const p = conv.params;
@@ -265,8 +267,8 @@ function convPlan(v: View, conv: Extract<AnyNode, { op: 'conv2d' }>, bias: numbe
   };
 }
 
-/** add(conv2d(x, w), reshape(b [O] -> [1, O, 1, 1])) with the conv read nowhere else -> Conv(x, w, b). */
-function matchConvBias(v: View, n: AnyNode, uses: Uint32Array, o: PlanOptions, reordered: Map<string, string>): Plan | undefined {
+/** For add(conv2d(x, w), reshape(b [O] -> [1, O, 1, 1])) (either order) with the conv read nowhere else: the conv and b. */
+function convWithBias(v: View, n: AnyNode, uses: Uint32Array): { conv: ConvNode; bias: number } | undefined {
   if (n.op !== 'add') return undefined;
   for (const [ci, ri] of [[0, 1], [1, 0]]) {
     const conv = v.op(n.inputs[ci], 'conv2d');
@@ -276,9 +278,15 @@ function matchConvBias(v: View, n: AnyNode, uses: Uint32Array, o: PlanOptions, r
     const O = conv.shape[1];
     const bs = v.node(b).shape;
     if (bs.length !== 1 || bs[0] !== O || r.shape.length !== 4 || r.shape.some((d, k) => d !== (k === 1 ? O : 1))) continue;
-    return convPlan(v, conv, b, o, reordered);
+    return { conv, bias: b };
   }
   return undefined;
+}
+
+/** add(conv2d(x, w), reshape(b [O] -> [1, O, 1, 1])) with the conv read nowhere else -> Conv(x, w, b). */
+function matchConvBias(v: View, n: AnyNode, uses: Uint32Array, o: PlanOptions, reordered: Map<string, string>): Plan | undefined {
+  const cb = convWithBias(v, n, uses);
+  return cb === undefined ? undefined : convPlan(v, cb.conv, cb.bias, o, reordered);
 }
 
 /**
@@ -296,36 +304,22 @@ function matchConvSum(v: View, n: AnyNode, uses: Uint32Array, o: PlanOptions, re
     const s = n.inputs[si];
     if (uses[c] !== 1 || !v.sameShape(c, n.id) || !v.sameShape(s, n.id)) continue;
     const direct = v.op(c, 'conv2d');
-    let conv = direct;
-    let bias: number | undefined;
-    if (conv === undefined) {
-      const inner = v.node(c);
-      if (inner.op !== 'add') continue;
-      for (const [ii, ri] of [[0, 1], [1, 0]]) {
-        const cc = v.op(inner.inputs[ii], 'conv2d');
-        const r = v.op(inner.inputs[ri], 'reshape');
-        if (!cc || !r || uses[cc.id] !== 1 || !v.sameShape(cc.id, c)) continue;
-        const O = cc.shape[1];
-        const bs = v.node(r.inputs[0]).shape;
-        if (bs.length !== 1 || bs[0] !== O || r.shape.some((d, k) => d !== (k === 1 ? O : 1))) continue;
-        conv = cc;
-        bias = r.inputs[0];
-      }
-      if (conv === undefined) continue;
-    }
+    const cb = direct !== undefined ? { conv: direct, bias: undefined } : convWithBias(v, v.node(c), uses);
+    if (cb === undefined) continue;
+    const { conv, bias } = cb;
     const wShape = v.node(conv.inputs[1]).shape;
     if (!nchwcFits(wShape, B) || wShape[0] % B !== 0) continue;
     const p = conv.params;
-    const k = conv;
-    const operands = bias === undefined ? [k.inputs[0], k.inputs[1], s] : [k.inputs[0], k.inputs[1], s, bias];
+    const [x, w] = conv.inputs;
     return {
       kind: 'fused',
-      operands,
+      operands: bias === undefined ? [x, w, s] : [x, w, s, bias],
       emit: (ctx, [xn, wn, sn, bn]) => {
         const args = { x: xn, w: wn, bias: bn, wShape, strides: p.strides, pads: p.pads, dilations: p.dilations };
         const twin = reordered.get(sn);
         if (twin !== undefined) return emitNchwcConv(ctx, B, { ...args, sum: twin }, reordered);
-        return ctx.emit('Add', ci === 0 ? [emitNchwcConv(ctx, B, args, reordered), sn] : [sn, emitNchwcConv(ctx, B, args, reordered)]);
+        const y = emitNchwcConv(ctx, B, args, reordered);
+        return ctx.emit('Add', ci === 0 ? [y, sn] : [sn, y]);
       },
     };
   }
