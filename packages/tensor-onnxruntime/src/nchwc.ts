@@ -52,7 +52,7 @@ export function emitNchwcConv(ctx: LowerContext, block: number, a: NchwcConvArgs
   const w3 = ctx.emit('Reshape', [padO(a.w, 4), ctx.int64s([Op / block, block, C * kh * kw])]);
   const boLast = ctx.emit('Transpose', [w3], { perm: { ints: [0, 2, 1] } });
   let wb: string;
-  let xr: string | undefined;
+  let xr: string;
   if (C < block) {
     // Fewer input channels than a block (an image's RGB): MLAS reads x in NCHW as it is, with the
     // weights as OIHWBo = [O/B, C, kh, kw, Bo] (what ORT's own NchwcTransformer does for such convs).
@@ -62,11 +62,9 @@ export function emitNchwcConv(ctx: LowerContext, block: number, a: NchwcConvArgs
     const w4 = ctx.emit('Reshape', [boLast, ctx.int64s([(Op / block) * (C / block), block, kh * kw, block])]);
     const wt = ctx.emit('Transpose', [w4], { perm: { ints: [0, 2, 1, 3] } });
     wb = ctx.emit('Reshape', [wt, ctx.int64s([Op, C, kh, kw])]);
-    xr = reordered.get(a.x);
-    if (xr === undefined) {
-      xr = ctx.emit('ReorderInput', [a.x], {}, NCHWC_DOMAIN);
-      reordered.set(a.x, xr);
-    }
+    const cached = reordered.get(a.x);
+    xr = cached ?? ctx.emit('ReorderInput', [a.x], {}, NCHWC_DOMAIN);
+    if (cached === undefined) reordered.set(a.x, xr);
   }
   const inputs = [xr, wb];
   if (a.bias !== undefined || a.sum !== undefined) inputs.push(a.bias === undefined ? '' : padO(a.bias, 1));
