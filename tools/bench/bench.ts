@@ -5,7 +5,8 @@
 // `ddpo compare` (its default: 2 algorithms x 1 seed) for its wall time and peak RSS; `--device webgpu`
 // runs everything (the MatMul ceiling included) on ORT's WebGPU provider and names the device Dawn picked;
 // `--peer` runs the PyTorch peer's epoch right after ours (peer.ts); `--profile` profiles one training
-// step instead of benchmarking (profile.ts).
+// step instead of benchmarking (profile.ts); `--ablate` times the training step with and without
+// GroupNorm and SiLU instead, with `--peer` in PyTorch too (ablate.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { compareSettings, runDefaultCompare } from './compare.js';
 import { printProfile, profileTraining } from './profile.js';
 import { runPeer } from './peer.js';
 import { dumpTrainingModel, runAb } from './ab.js';
+import { ablateOurs, ablatePeer, formatAblation, type AblationResult } from './ablate.js';
 
 /** Sections that `--only` may select. */
 const SECTIONS = ['torch', 'forward', 'sample', 'train', 'train-lora', 'epoch', 'compare-epoch'] as const;
@@ -45,6 +47,8 @@ interface Args {
   trace?: string;
   /** ORT intra-op spinning (`--spin on|off`); absent: the adapter's default. */
   spin?: boolean;
+  /** `--ablate`: the training step with and without GroupNorm and SiLU (ablate.ts), `--rounds` rounds (default 4). */
+  ablate: boolean;
 }
 
 function onOff(v: string | undefined): boolean {
@@ -53,13 +57,14 @@ function onOff(v: string | undefined): boolean {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, compare: false, profile: false, peer: false, device: 'cpu' };
+  const a: Args = { quick: false, compare: false, profile: false, peer: false, ablate: false, device: 'cpu' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
     else if (k === '--compare') a.compare = true;
     else if (k === '--profile') a.profile = true;
     else if (k === '--peer') a.peer = true;
+    else if (k === '--ablate') a.ablate = true;
     else if (k === '--json') a.json = argv[++i];
     else if (k === '--reps') a.reps = Number(argv[++i]);
     else if (k === '--device') a.device = checkDevice(argv[++i]);
@@ -70,7 +75,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--ab') a.ab = (argv[++i] ?? '').split(',');
     else if (k === '--rounds') a.rounds = Number(argv[++i]);
     else if (k === '--only') a.only = new Set(argv[++i].split(',').map((x) => section(x)));
-    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --spin on|off, --only LIST, --trace FILE (with --profile), --dump-train FILE, --ab A,B [--rounds N], --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
+    else throw new Error(`bench: unknown argument '${k}' (expected --quick, --json FILE, --reps N, --threads N, --spin on|off, --only LIST, --trace FILE (with --profile), --dump-train FILE, --ab A,B [--rounds N], --ablate [--rounds N], --compare, --peer, --profile, --device cpu|cuda|webgpu)`);
   }
   if (a.json === undefined && argv.includes('--json')) throw new Error('bench: --json needs a file name');
   return a;
@@ -115,6 +120,18 @@ async function main(): Promise<void> {
     r.files.forEach((f, k) => console.log(`${k === 0 ? 'A' : 'B'} ${f}: ${r.msPerStep[k].map((v) => v.toFixed(1)).join(' ')} ms per step (median ${r.medians[k].toFixed(1)})`));
     console.log(`B / A = ${r.ratio.toFixed(3)} (below 1: B is faster)`);
     if (args.json !== undefined) fs.writeFileSync(args.json, JSON.stringify(r, null, 2));
+    await gemm.dispose();
+    await adapter.dispose();
+    return;
+  }
+  if (args.ablate) {
+    const rounds = args.rounds ?? 4;
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds must be an integer >= 1, got ${args.rounds}`);
+    const ours = await ablateOurs(adapter, params, model.numPrompts, sz.trainBatch, sz.steps, rounds);
+    const peer = args.peer ? ablatePeer(sz.trainBatch, threads, rounds, adapter.spinning) : { ran: false as const, reason: 'run with --peer to time PyTorch as well' };
+    const result: AblationResult = { batch: sz.trainBatch, rounds, ours, peer };
+    for (const line of formatAblation(result)) console.log(line);
+    if (args.json !== undefined) fs.writeFileSync(args.json, `${JSON.stringify({ ...result, machine: machine() }, null, 2)}\n`);
     await gemm.dispose();
     await adapter.dispose();
     return;

@@ -1,7 +1,7 @@
 // `npm run bench -- --peer`: the PyTorch peer (tools/peer/torch_tiny_unet.py, tiny-unet-32 and the
 // same DDPO epoch in PyTorch) run in a child /usr/bin/python3 right after our own epoch, so the two
 // epochs are compared under the same load. Skipped, with the reason, when that python has no torch
-// (tools/peer/install.sh installs Debian's).
+// (tools/peer/install.sh installs Debian's). runPython also runs the peer's other scripts (--ablate).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -37,31 +37,44 @@ export interface PeerShape {
   spin: boolean;
 }
 
-/** Runs the peer (warm-up epoch + `epochs` timed ones, median) or says why not. */
-export function runPeer(s: PeerShape, python = PYTHON): PeerResult {
+/** A peer script's JSON line, or why it did not run. */
+export type PythonRun = { ran: true; json: Record<string, number | string>; ompWaitPolicy: string } | { ran: false; reason: string };
+
+/**
+ * Runs tools/peer/<script> with /usr/bin/python3 and parses the JSON object on its last line; says
+ * why not when that python has no torch or the script fails.
+ */
+export function runPython(script: string, args: readonly string[], spin: boolean, python = PYTHON): PythonRun {
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) {
     const why = probe.error !== undefined ? `${python} not found` : `${python} has no torch`;
     return { ran: false, reason: `${why}; run tools/peer/install.sh (Debian python3-torch) to compare with PyTorch` };
   }
-  const script = fileURLToPath(new URL('../peer/torch_tiny_unet.py', import.meta.url));
-  const args = [script, '--batch', `${s.sampleBatch}`, '--steps', `${s.steps}`, '--train-bs', `${s.trainBatch}`, '--epochs', `${s.epochs}`, '--threads', `${s.threads}`];
+  const file = fileURLToPath(new URL(`../peer/${script}`, import.meta.url));
   // PyTorch's OpenMP threads spin-wait for a while by default (libgomp), as ORT's do with spinning
   // allowed; on a shared machine spinning took the peer's epoch from 17 s to 160-170 s
   // (docs/benchmarks.md). So the peer spins exactly when our adapter does: its own default when
   // ours spins, OMP_WAIT_POLICY=PASSIVE when ours does not, unless the caller set OMP_WAIT_POLICY.
-  const policy = process.env.OMP_WAIT_POLICY ?? (s.spin ? undefined : 'PASSIVE');
+  const policy = process.env.OMP_WAIT_POLICY ?? (spin ? undefined : 'PASSIVE');
   const env = policy === undefined ? { ...process.env } : { ...process.env, OMP_WAIT_POLICY: policy };
-  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
+  const r = spawnSync(python, [file, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !last.startsWith('{')) return { ran: false, reason: `the peer failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}` };
-  const j = JSON.parse(last) as Record<string, number | string>;
+  if (r.status !== 0 || !last.startsWith('{')) return { ran: false, reason: `${script} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}` };
+  return { ran: true, json: JSON.parse(last) as Record<string, number | string>, ompWaitPolicy: policy ?? 'unset (libgomp default: spin, then sleep)' };
+}
+
+/** Runs the peer (warm-up epoch + `epochs` timed ones, median) or says why not. */
+export function runPeer(s: PeerShape, python = PYTHON): PeerResult {
+  const args = ['--batch', `${s.sampleBatch}`, '--steps', `${s.steps}`, '--train-bs', `${s.trainBatch}`, '--epochs', `${s.epochs}`, '--threads', `${s.threads}`];
+  const r = runPython('torch_tiny_unet.py', args, s.spin, python);
+  if (!r.ran) return r;
+  const j = r.json;
   return {
     ran: true,
     torch: String(j.torch),
     blas: String(j.blas ?? ''),
     threads: Number(j.threads),
-    ompWaitPolicy: policy ?? 'unset (libgomp default: spin, then sleep)',
+    ompWaitPolicy: r.ompWaitPolicy,
     sampleSeconds: Number(j.sample_s),
     trainSeconds: Number(j.train_s),
     epochSeconds: Number(j.epoch_s),

@@ -90,4 +90,20 @@ describe('npm run bench -- --quick --json', () => {
     for (const v of r.msPerStep.flat()) expect(v > 0 && Number.isFinite(v)).toBe(true);
     expect(r.ratio).toBeCloseTo(r.medians[1] / r.medians[0], 12);
   }, 600_000);
+
+  it('--ablate times the training step with and without GroupNorm and SiLU, alternating, and says why PyTorch did not run', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpo-bench-ablate-'));
+    const json = path.join(dir, 'ablate.json');
+    const stdout = execFileSync(process.execPath, ['--conditions', '@ddpo/source', '--import', 'tsx', 'bench/bench.ts', '--quick', '--ablate', '--rounds', '2', '--json', json], {
+      cwd: tools, encoding: 'utf8', timeout: 600_000,
+    });
+    const r = JSON.parse(fs.readFileSync(json, 'utf8')) as { batch: number; rounds: number; ours: { fullMs: number; ablatedMs: number; roundsMs: { full: number[]; ablated: number[] } }; peer: { ran: boolean; reason?: string } };
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(stdout).toMatch(/\| ours \(ONNX Runtime\) \| [0-9.]+ \| [0-9.]+ \| -?[0-9.]+ \|/);
+    expect(r.batch).toBe(4);
+    expect(r.ours.roundsMs.full).toHaveLength(2);
+    expect(r.ours.roundsMs.ablated).toHaveLength(2);
+    for (const v of [...r.ours.roundsMs.full, ...r.ours.roundsMs.ablated]) expect(v > 0 && Number.isFinite(v)).toBe(true);
+    expect(r.peer).toEqual({ ran: false, reason: 'run with --peer to time PyTorch as well' });
+  }, 600_000);
 });

@@ -1,9 +1,11 @@
 // The benchmark's --peer and --profile helpers without timing: the peer runner says why it skipped
 // when the python it needs is missing, and the profile's role classifier names the backward
 // convolutions of a small strided conv graph as the issue's categories.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { conv2d, grad, GraphBuilder, mul, sum } from '@ddpo/tensor';
-import { runPeer } from '../bench/peer.js';
+import { runPeer, runPython } from '../bench/peer.js';
+import { formatAblation } from '../bench/ablate.js';
 import { classify } from '../bench/profile.js';
 
 describe('runPeer', () => {
@@ -11,6 +13,40 @@ describe('runPeer', () => {
     const r = runPeer({ sampleBatch: 4, steps: 2, trainBatch: 4, epochs: 1, threads: 1, spin: false }, '/nonexistent/python3');
     expect(r.ran).toBe(false);
     if (!r.ran) expect(r.reason).toMatch(/\/nonexistent\/python3 not found.*tools\/peer\/install\.sh/);
+  });
+});
+
+describe('runPython', () => {
+  it('skips the ablation script too, with the reason, when the python is missing', () => {
+    const r = runPython('torch_step.py', ['--rounds', '1'], false, '/nonexistent/python3');
+    expect(r).toEqual({ ran: false, reason: expect.stringMatching(/\/nonexistent\/python3 not found/) as unknown as string });
+  });
+});
+
+// CI has no PyTorch (installing it is not part of npm ci): this one runs where tools/peer/install.sh was run.
+const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
+describe('tools/peer/torch_step.py', () => {
+  it.skipIf(!hasTorch)('times the peer\'s step as it is and ablated (skipped: /usr/bin/python3 has no torch)', () => {
+    const r = runPython('torch_step.py', ['--train-bs', '2', '--rounds', '1', '--threads', '1'], false);
+    expect(r.ran).toBe(true);
+    if (!r.ran) return;
+    expect(r.json.batch).toBe(2);
+    for (const k of ['full_ms', 'ablated_ms']) expect(Number(r.json[k]) > 0 && Number.isFinite(Number(r.json[k]))).toBe(true);
+  }, 120_000);
+});
+
+describe('formatAblation', () => {
+  const ours = { fullMs: 120, ablatedMs: 96, roundsMs: { full: [120], ablated: [96] } };
+  it('prints both frameworks, the cost of GroupNorm + SiLU (step minus ablated step) and the ratios', () => {
+    const lines = formatAblation({ batch: 16, rounds: 1, ours, peer: { ran: true, torch: '1.13', threads: 2, fullMs: 108, ablatedMs: 88 } });
+    expect(lines).toContain('| ours (ONNX Runtime) | 120.0 | 96.0 | 24.0 |');
+    expect(lines).toContain('| PyTorch 1.13 (2 threads) | 108.0 | 88.0 | 20.0 |');
+    expect(lines).toContain('| PyTorch / ours | 0.90 | 0.92 | 0.83 |');
+  });
+  it('says why the peer is missing instead of a PyTorch row', () => {
+    const lines = formatAblation({ batch: 16, rounds: 1, ours, peer: { ran: false, reason: 'no torch' } });
+    expect(lines.some((l) => l.startsWith('| PyTorch'))).toBe(false);
+    expect(lines).toContain('PyTorch peer skipped: no torch');
   });
 });
 

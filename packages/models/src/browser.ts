@@ -9,7 +9,7 @@
 export { COLOURS, SHAPES, PROMPTS, NULL_PROMPT, UnknownPromptError, promptIndex, promptParts, type Colour, type ShapeKind } from './prompts.js';
 export { generateShapes32, hsvToRgb, Shapes32Error, SHAPES32_SIZE, type Shapes32Batch, type Shapes32Options } from './shapes32.js';
 export { tinyUnet32ParamShapes, countParams, initTinyUnet32 } from './params.js';
-export { tinyUnet32, tinyUnet32Graph, tinyUnet32Layers, sinusoidalEmbedding, type TinyUnet32Options } from './tinyUnet32.js';
+export { tinyUnet32, tinyUnet32Graph, tinyUnet32Layers, sinusoidalEmbedding, TinyUnet32OptionsError, type TinyUnet32Ablation, type TinyUnet32Options } from './tinyUnet32.js';
 // The model contract and the `param:<name>` convention are @ddpo/policy's (as in the Node entry).
 export { paramInputs, paramFeeds, type EpsilonModel, type LayerHooks, type LayerInfo } from '@ddpo/policy';
 export { scaledLinearAlphasCumprod, addNoise, NUM_TRAIN_TIMESTEPS } from './schedule.js';

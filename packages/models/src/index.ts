@@ -3,7 +3,7 @@ export { COLOURS, SHAPES, PROMPTS, NULL_PROMPT, UnknownPromptError, promptIndex,
 export { generateShapes32, hsvToRgb, Shapes32Error, SHAPES32_SIZE, type Shapes32Batch, type Shapes32Options } from './shapes32.js';
 export { encodePngGrid, writePngGrid, ImageBatchError, type GridOptions } from './png.js';
 export { tinyUnet32ParamShapes, countParams, initTinyUnet32 } from './params.js';
-export { tinyUnet32, tinyUnet32Graph, tinyUnet32Layers, sinusoidalEmbedding, type TinyUnet32Options } from './tinyUnet32.js';
+export { tinyUnet32, tinyUnet32Graph, tinyUnet32Layers, sinusoidalEmbedding, TinyUnet32OptionsError, type TinyUnet32Ablation, type TinyUnet32Options } from './tinyUnet32.js';
 // The model contract (EpsilonModel) and the `param:<name>` convention are @ddpo/policy's; re-exported for
 // the examples that feed tiny-unet-32 graphs. paramFeeds(model, params) checks the values against the model.
 export { paramInputs, paramFeeds } from '@ddpo/policy';

@@ -2,7 +2,7 @@
 // with parameters as inputs. Parameter names and layouts are the PyTorch peer's (Linear [out, in],
 // Conv [out, in, kh, kw]), so its safetensors file loads by name.
 import {
-  add, concat, conv2dBias, cos, gather, GraphBuilder, groupNorm, linear, matmul, mul, reshape, silu, sin, softmax,
+  add, concat, conv2dBias, cos, DdpoError, gather, GraphBuilder, groupNorm, linear, matmul, mul, reshape, silu, sin, softmax,
   tensor, transpose, upsampleNearest2x, type Graph, type HostTensor, type Sym,
 } from '@ddpo/tensor';
 import { paramInputs, type EpsilonModel, type LayerHooks, type LayerInfo } from '@ddpo/policy';
@@ -12,15 +12,31 @@ import { tinyUnet32ParamShapes } from './params.js';
 export interface TinyUnet32Options {
   /** Number of real prompts P (the embedding has P + 1 rows); default 16. */
   numPrompts?: number;
+  /**
+   * For cost ablations only (`npm run bench -- --ablate`): these layers become the identity, every
+   * GroupNorm ('groupNorm') and every SiLU ('silu'). The parameters stay the same (the GroupNorm
+   * ones are then unused), so the pretrained weights still load, but the network is another one:
+   * its name says so, and its samples mean nothing.
+   */
+  identity?: readonly TinyUnet32Ablation[];
 }
+
+/** Layers that {@link TinyUnet32Options.identity} can replace by the identity. */
+export type TinyUnet32Ablation = 'groupNorm' | 'silu';
+
+/** A bad {@link TinyUnet32Options} value. */
+export class TinyUnet32OptionsError extends DdpoError {}
+
+const ABLATIONS: readonly TinyUnet32Ablation[] = ['groupNorm', 'silu'];
 
 const GROUPS = 8;
 const EPS = 1e-5;
 const TIME_DIM = 64;
 
 /** The parameters, plus the layer hooks when a wrapper (LoRA) asked for them. */
-type P = Record<string, Sym> & { [HOOKS]?: LayerHooks };
+type P = Record<string, Sym> & { [HOOKS]?: LayerHooks; [IDENTITY]?: ReadonlySet<TinyUnet32Ablation> };
 const HOOKS = Symbol('layer hooks');
+const IDENTITY = Symbol('layers replaced by the identity');
 
 /** Conv(k, s) with padding (k-1)/2 and bias, weights `${name}.weight` / `${name}.bias`. */
 function conv(p: P, name: string, x: Sym, stride = 1): Sym {
@@ -31,12 +47,17 @@ function conv(p: P, name: string, x: Sym, stride = 1): Sym {
 }
 
 function gn(p: P, name: string, x: Sym): Sym {
+  if (p[IDENTITY]?.has('groupNorm') === true) return x;
   return groupNorm(x, p[`${name}.weight`], p[`${name}.bias`], GROUPS, EPS);
 }
 
 function lin(p: P, name: string, x: Sym): Sym {
   const y = linear(x, p[`${name}.weight`], p[`${name}.bias`]);
   return p[HOOKS]?.linear !== undefined ? p[HOOKS].linear(name, x, y) : y;
+}
+
+function act(p: P, x: Sym): Sym {
+  return p[IDENTITY]?.has('silu') === true ? x : silu(x);
 }
 
 /** Sinusoidal embedding of t [B] -> [B, 64]: f_i = exp(-ln(10000) i / 32), concat(sin(t f), cos(t f)). */
@@ -51,9 +72,9 @@ export function sinusoidalEmbedding(t: Sym, dim = TIME_DIM): Sym {
 /** ResBlock(cin -> cout) of the design page, conditioned on the embedding e [B, 128]. */
 function resBlock(p: P, name: string, x: Sym, e: Sym): Sym {
   const cout = p[`${name}.c1.weight`].shape[0];
-  let h = conv(p, `${name}.c1`, silu(gn(p, `${name}.n1`, x)));
+  let h = conv(p, `${name}.c1`, act(p, gn(p, `${name}.n1`, x)));
   h = add(h, reshape(lin(p, `${name}.t`, e), [e.shape[0], cout, 1, 1]));
-  h = conv(p, `${name}.c2`, silu(gn(p, `${name}.n2`, h)));
+  h = conv(p, `${name}.c2`, act(p, gn(p, `${name}.n2`, h)));
   return add(h, `${name}.skip.weight` in p ? conv(p, `${name}.skip`, x) : x);
 }
 
@@ -70,8 +91,8 @@ function attention(p: P, name: string, x: Sym): Sym {
 
 /** The whole network: layers 1-11 of the design page. */
 function forward(p: P, sample: Sym, timestep: Sym, prompt: Sym): Sym {
-  const temb = lin(p, 't2', silu(lin(p, 't1', sinusoidalEmbedding(timestep))));
-  const e = silu(add(temb, gather(p['emb.weight'], prompt)));
+  const temb = lin(p, 't2', act(p, lin(p, 't1', sinusoidalEmbedding(timestep))));
+  const e = act(p, add(temb, gather(p['emb.weight'], prompt)));
   const h0 = conv(p, 'cin', sample);
   const h1 = resBlock(p, 'r1', h0, e);
   const h3 = resBlock(p, 'r2', conv(p, 'd1', h1, 2), e);
@@ -79,7 +100,7 @@ function forward(p: P, sample: Sym, timestep: Sym, prompt: Sym): Sym {
   const h7 = resBlock(p, 'm2', attention(p, 'att', h5), e);
   const h8 = resBlock(p, 'r3', concat([conv(p, 'u2', upsampleNearest2x(h7)), h3], 1), e);
   const h9 = resBlock(p, 'r4', concat([conv(p, 'u1', upsampleNearest2x(h8)), h1], 1), e);
-  return conv(p, 'cout', silu(gn(p, 'nout', h9)));
+  return conv(p, 'cout', act(p, gn(p, 'nout', h9)));
 }
 
 /**
@@ -94,14 +115,18 @@ function forward(p: P, sample: Sym, timestep: Sym, prompt: Sym): Sym {
 export function tinyUnet32(opts: TinyUnet32Options = {}): EpsilonModel {
   const numPrompts = opts.numPrompts ?? 16;
   const paramShapes = tinyUnet32ParamShapes(numPrompts);
+  const identity = new Set(opts.identity ?? []);
+  const unknown = [...identity].filter((x) => !ABLATIONS.includes(x));
+  if (unknown.length > 0) throw new TinyUnet32OptionsError(`tinyUnet32: identity: unknown layer kind(s) ${unknown.map((x) => `'${String(x)}'`).join(', ')}; expected some of ${ABLATIONS.join(', ')}`);
+  const ablated = ABLATIONS.filter((x) => identity.has(x));
   return Object.freeze({
-    name: 'tiny-unet-32',
+    name: ablated.length === 0 ? 'tiny-unet-32' : `tiny-unet-32 without ${ablated.join(', ')} (ablation)`,
     numPrompts,
     sampleShape: Object.freeze([3, 32, 32]),
     paramShapes,
     layers: tinyUnet32Layers(paramShapes),
     apply: (params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym, hooks?: LayerHooks) =>
-      forward(hooks === undefined ? params : { ...params, [HOOKS]: hooks }, sample, timestep, prompt),
+      forward({ ...params, ...(hooks === undefined ? {} : { [HOOKS]: hooks }), ...(ablated.length === 0 ? {} : { [IDENTITY]: identity }) }, sample, timestep, prompt),
   });
 }
 

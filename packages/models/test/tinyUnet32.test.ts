@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeSafetensors, evaluate, GraphBuilder, Rng, tensor, type HostTensor } from '@ddpo/tensor';
 import {
   countParams, initTinyUnet32, loadTinyUnet32, paramFeeds, paramInputs, tinyUnet32, tinyUnet32Graph, tinyUnet32ParamShapes,
-  WeightsMismatchError, WeightsNotFoundError,
+  TinyUnet32OptionsError, WeightsMismatchError, WeightsNotFoundError, type TinyUnet32Ablation,
 } from '@ddpo/models';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -103,5 +103,50 @@ describe('loadTinyUnet32', () => {
   it('throws WeightsMismatchError when the file is for another prompt count', () => {
     const path = fixture('tiny-unet-32-torch.safetensors').pathname;
     expect(() => loadTinyUnet32({ path, numPrompts: 4 })).toThrow(WeightsMismatchError);
+  });
+});
+
+describe('tiny-unet-32 ablations (identity layers, for the benchmark)', () => {
+  const opCount = (identity: TinyUnet32Ablation[], op: string) => tinyUnet32Graph(1, { identity }).nodes.filter((n) => n.op === op).length;
+  const forward = (identity: TinyUnet32Ablation[], params: Record<string, HostTensor>) =>
+    evaluate(tinyUnet32Graph(1, { identity }), {
+      sample: tensor(io.sample.slice(0, 3 * 32 * 32), [1, 3, 32, 32]),
+      timestep: tensor([io.timestep[0]], [1]),
+      prompt: tensor([BigInt(io.prompt[0])], [1], 'int64'),
+      ...paramFeeds(tinyUnet32(), params),
+    }).noise_pred.toArray();
+  // The GroupNorm parameters perturbed: every `<block>.n*` weight and bias scaled by 1.5 and shifted by 0.25.
+  const perturbedNorms = () => Object.fromEntries(Object.entries(golden).map(([k, t]) => [
+    k, /\.n[12]?\.(weight|bias)$|^nout\./.test(k) ? tensor(Array.from(t.data as Float32Array, (v) => 1.5 * v + 0.25), [...t.shape]) : t,
+  ]));
+
+  it('removes exactly the SiLUs or the GroupNorms of the design (15 SiLUs, 14 GroupNorms), keeping the parameters', () => {
+    // The design has 15 SiLUs (2 per ResBlock x 6, 2 in the time embedding, 1 before the output conv)
+    // and 14 GroupNorms (2 per ResBlock x 6, the attention's, the output's). Each SiLU's sigmoid traces
+    // one `where`; each GroupNorm one `sqrt`.
+    expect(opCount([], 'where')).toBe(15);
+    expect(opCount([], 'sqrt')).toBe(14);
+    expect(opCount(['silu'], 'where')).toBe(0);
+    expect(opCount(['silu'], 'sqrt')).toBe(14);
+    expect(opCount(['groupNorm'], 'where')).toBe(15);
+    expect(opCount(['groupNorm'], 'sqrt')).toBe(0);
+    const ablated = tinyUnet32({ identity: ['groupNorm', 'silu'] });
+    expect(ablated.paramShapes).toEqual(tinyUnet32().paramShapes);
+    expect(ablated.name).toBe('tiny-unet-32 without groupNorm, silu (ablation)');
+    expect(tinyUnet32({ identity: [] }).name).toBe('tiny-unet-32');
+  });
+
+  it('without GroupNorm the output no longer depends on the GroupNorm parameters; with it, it does', () => {
+    const changed = (identity: TinyUnet32Ablation[]) => {
+      const a = forward(identity, golden), b = forward(identity, perturbedNorms());
+      return Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    };
+    expect(changed([])).toBeGreaterThan(1e-3);
+    expect(changed(['groupNorm'])).toBe(0);
+  });
+
+  it('rejects an unknown layer kind with a typed error that names it', () => {
+    expect(() => tinyUnet32({ identity: ['layerNorm' as TinyUnet32Ablation] })).toThrow(TinyUnet32OptionsError);
+    expect(() => tinyUnet32({ identity: ['layerNorm' as TinyUnet32Ablation] })).toThrow(/'layerNorm'.*groupNorm, silu/);
   });
 });
