@@ -23,7 +23,7 @@ export interface AblationResult {
   batch: number;
   rounds: number;
   ours: AblationTimes & { roundsMs: { full: number[]; ablated: number[] } };
-  peer: (AblationTimes & { ran: true; torch: string; threads: number }) | { ran: false; reason: string };
+  peer: (AblationTimes & { ran: true; torch: string; threads: number; roundsMs: { full: number[]; ablated: number[] } }) | { ran: false; reason: string };
 }
 
 /** The layers the ablated step drops. */
@@ -45,6 +45,8 @@ export async function ablateOurs(adapter: OnnxRuntimeAdapter, params: Record<str
       out.push(median(t));
     }
   }
+  // Released before the peer runs, so that no session of ours holds (or spins) threads meanwhile.
+  await Promise.all([full, ablated].map((v) => v.compiled.dispose()));
   return { fullMs: median(roundsMs.full), ablatedMs: median(roundsMs.ablated), roundsMs };
 }
 
@@ -52,7 +54,11 @@ export async function ablateOurs(adapter: OnnxRuntimeAdapter, params: Record<str
 export function ablatePeer(B: number, threads: number, rounds: number, spin: boolean): AblationResult['peer'] {
   const r: PythonRun = runPython('torch_step.py', ['--train-bs', `${B}`, '--threads', `${threads}`, '--rounds', `${rounds}`], spin);
   if (!r.ran) return r;
-  return { ran: true, torch: String(r.json.torch), threads: Number(r.json.threads), fullMs: Number(r.json.full_ms), ablatedMs: Number(r.json.ablated_ms) };
+  const rounds_ = (k: string) => { const v = r.json[k]; return Array.isArray(v) ? v.map(Number) : []; };
+  return {
+    ran: true, torch: String(r.json.torch), threads: Number(r.json.threads), fullMs: Number(r.json.full_ms), ablatedMs: Number(r.json.ablated_ms),
+    roundsMs: { full: rounds_('rounds_full_ms'), ablated: rounds_('rounds_ablated_ms') },
+  };
 }
 
 /** The table `--ablate` prints. */

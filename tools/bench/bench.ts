@@ -128,11 +128,11 @@ async function main(): Promise<void> {
     const rounds = args.rounds ?? 4;
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds must be an integer >= 1, got ${args.rounds}`);
     const ours = await ablateOurs(adapter, params, model.numPrompts, sz.trainBatch, sz.steps, rounds);
+    await gemm.dispose();
     const peer = args.peer ? ablatePeer(sz.trainBatch, threads, rounds, adapter.spinning) : { ran: false as const, reason: 'run with --peer to time PyTorch as well' };
     const result: AblationResult = { batch: sz.trainBatch, rounds, ours, peer };
     for (const line of formatAblation(result)) console.log(line);
     if (args.json !== undefined) fs.writeFileSync(args.json, `${JSON.stringify({ ...result, machine: machine() }, null, 2)}\n`);
-    await gemm.dispose();
     await adapter.dispose();
     return;
   }

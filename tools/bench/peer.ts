@@ -38,7 +38,7 @@ export interface PeerShape {
 }
 
 /** A peer script's JSON line, or why it did not run. */
-export type PythonRun = { ran: true; json: Record<string, number | string>; ompWaitPolicy: string } | { ran: false; reason: string };
+export type PythonRun = { ran: true; json: Record<string, number | string | number[]>; ompWaitPolicy: string } | { ran: false; reason: string };
 
 /**
  * Runs tools/peer/<script> with /usr/bin/python3 and parses the JSON object on its last line; says
@@ -60,7 +60,7 @@ export function runPython(script: string, args: readonly string[], spin: boolean
   const r = spawnSync(python, [file, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !last.startsWith('{')) return { ran: false, reason: `${script} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}` };
-  return { ran: true, json: JSON.parse(last) as Record<string, number | string>, ompWaitPolicy: policy ?? 'unset (libgomp default: spin, then sleep)' };
+  return { ran: true, json: JSON.parse(last) as Record<string, number | string | number[]>, ompWaitPolicy: policy ?? 'unset (libgomp default: spin, then sleep)' };
 }
 
 /** Runs the peer (warm-up epoch + `epochs` timed ones, median) or says why not. */

@@ -38,7 +38,7 @@ describe('tools/peer/torch_step.py', () => {
 describe('formatAblation', () => {
   const ours = { fullMs: 120, ablatedMs: 96, roundsMs: { full: [120], ablated: [96] } };
   it('prints both frameworks, the cost of GroupNorm + SiLU (step minus ablated step) and the ratios', () => {
-    const lines = formatAblation({ batch: 16, rounds: 1, ours, peer: { ran: true, torch: '1.13', threads: 2, fullMs: 108, ablatedMs: 88 } });
+    const lines = formatAblation({ batch: 16, rounds: 1, ours, peer: { ran: true, torch: '1.13', threads: 2, fullMs: 108, ablatedMs: 88, roundsMs: { full: [108], ablated: [88] } } });
     expect(lines).toContain('| ours (ONNX Runtime) | 120.0 | 96.0 | 24.0 |');
     expect(lines).toContain('| PyTorch 1.13 (2 threads) | 108.0 | 88.0 | 20.0 |');
     expect(lines).toContain('| PyTorch / ours | 0.90 | 0.92 | 0.83 |');
