@@ -54,10 +54,10 @@ export async function ablateOurs(adapter: OnnxRuntimeAdapter, params: Record<str
 export function ablatePeer(B: number, threads: number, rounds: number, spin: boolean): AblationResult['peer'] {
   const r: PythonRun = runPython('torch_step.py', ['--train-bs', `${B}`, '--threads', `${threads}`, '--rounds', `${rounds}`], spin);
   if (!r.ran) return r;
-  const rounds_ = (k: string) => { const v = r.json[k]; return Array.isArray(v) ? v.map(Number) : []; };
+  const list = (k: string) => { const v = r.json[k]; return Array.isArray(v) ? v.map(Number) : []; };
   return {
     ran: true, torch: String(r.json.torch), threads: Number(r.json.threads), fullMs: Number(r.json.full_ms), ablatedMs: Number(r.json.ablated_ms),
-    roundsMs: { full: rounds_('rounds_full_ms'), ablated: rounds_('rounds_ablated_ms') },
+    roundsMs: { full: list('rounds_full_ms'), ablated: list('rounds_ablated_ms') },
   };
 }
 

@@ -56,6 +56,13 @@ function onOff(v: string | undefined): boolean {
   throw new Error(`bench: --spin must be 'on' or 'off', got '${v ?? ''}'`);
 }
 
+/** `--rounds` of --ab and --ablate: default 4, an integer >= 1. */
+function roundsOf(args: Args): number {
+  const rounds = args.rounds ?? 4;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds must be an integer >= 1, got ${args.rounds}`);
+  return rounds;
+}
+
 function parseArgs(argv: string[]): Args {
   const a: Args = { quick: false, compare: false, profile: false, peer: false, ablate: false, device: 'cpu' };
   for (let i = 0; i < argv.length; i++) {
@@ -114,8 +121,7 @@ async function main(): Promise<void> {
     return;
   }
   if (args.ab !== undefined) {
-    const rounds = args.rounds ?? 4;
-    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds must be an integer >= 1, got ${args.rounds}`);
+    const rounds = roundsOf(args);
     const r = runAb(args.ab, rounds, args.quick, args.spin);
     r.files.forEach((f, k) => console.log(`${k === 0 ? 'A' : 'B'} ${f}: ${r.msPerStep[k].map((v) => v.toFixed(1)).join(' ')} ms per step (median ${r.medians[k].toFixed(1)})`));
     console.log(`B / A = ${r.ratio.toFixed(3)} (below 1: B is faster)`);
@@ -125,8 +131,7 @@ async function main(): Promise<void> {
     return;
   }
   if (args.ablate) {
-    const rounds = args.rounds ?? 4;
-    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds must be an integer >= 1, got ${args.rounds}`);
+    const rounds = roundsOf(args);
     const ours = await ablateOurs(adapter, params, model.numPrompts, sz.trainBatch, sz.steps, rounds);
     await gemm.dispose();
     const peer = args.peer ? ablatePeer(sz.trainBatch, threads, rounds, adapter.spinning) : { ran: false as const, reason: 'run with --peer to time PyTorch as well' };

@@ -126,7 +126,7 @@ export function tinyUnet32(opts: TinyUnet32Options = {}): EpsilonModel {
     paramShapes,
     layers: tinyUnet32Layers(paramShapes),
     apply: (params: Record<string, Sym>, sample: Sym, timestep: Sym, prompt: Sym, hooks?: LayerHooks) =>
-      forward({ ...params, ...(hooks === undefined ? {} : { [HOOKS]: hooks }), ...(ablated.length === 0 ? {} : { [IDENTITY]: identity }) }, sample, timestep, prompt),
+      forward(hooks === undefined && ablated.length === 0 ? params : { ...params, [HOOKS]: hooks, [IDENTITY]: identity }, sample, timestep, prompt),
   });
 }
 
